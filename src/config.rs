@@ -1,0 +1,1050 @@
+//! TOML -> validated `Config`: a raw serde struct (unknown keys rejected), then checked and
+//! resolved (URLs parsed, regexes and selectors compiled, cron translated, durations read).
+//! Every error names the file, the line and the key.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use regex::Regex;
+use serde::Deserialize;
+use toml::Spanned;
+use url::Url;
+
+use crate::schedule::Cron;
+use crate::when::Window;
+
+/// The config file when neither `--config` nor `$ROUNDUP_CONFIG` names one.
+pub const DEFAULT_PATH: &str = "config/roundup.toml";
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config {path}: {source} (pass --config FILE or set ROUNDUP_CONFIG)")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Syntax { path: PathBuf, message: String },
+    #[error("{path}:{line}: {key}: {message}")]
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        key: String,
+        message: String,
+    },
+}
+
+// ---------------------------------------------------------------------------------------------
+// The raw file, as serde reads it.
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    #[serde(default)]
+    roundup: RawRoundup,
+    #[serde(default)]
+    store: RawStore,
+    #[serde(default)]
+    http: RawHttp,
+    #[serde(default)]
+    schedule: RawSchedule,
+    #[serde(default)]
+    serve: RawServe,
+    #[serde(default)]
+    shortener: RawShortener,
+    #[serde(default)]
+    authors: BTreeMap<String, String>,
+    #[serde(default)]
+    series: Vec<RawSeries>,
+    #[serde(default)]
+    filters: RawFilters,
+    #[serde(default)]
+    source: Vec<RawSource>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawRoundup {
+    title: Option<String>,
+    author: Option<String>,
+    tags: Option<Vec<String>>,
+    intro: Option<String>,
+    template: Option<String>,
+    drafts_dir: Option<String>,
+    since: Option<Spanned<String>>,
+    order: Option<Spanned<String>>,
+    read_more: Option<String>,
+    empty: Option<String>,
+    series_outro: Option<String>,
+    own_posts: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawStore {
+    path: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawHttp {
+    timeout: Option<Spanned<String>>,
+    connect_timeout: Option<Spanned<String>>,
+    concurrency: Option<Spanned<i64>>,
+    per_host: Option<Spanned<i64>>,
+    max_body: Option<Spanned<toml::Value>>,
+    max_redirects: Option<Spanned<i64>>,
+    max_items: Option<Spanned<i64>>,
+    retries: Option<Spanned<i64>>,
+    user_agent: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    poll: Option<Spanned<String>>,
+    draft: Option<Spanned<String>>,
+    timezone: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawServe {
+    listen: Option<Spanned<String>>,
+    control: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawShortener {
+    kind: Option<Spanned<String>>,
+    base_url: Option<Spanned<String>>,
+    alphabet: Option<Spanned<String>>,
+    start: Option<Spanned<String>>,
+    api_url: Option<Spanned<String>>,
+    signature_env: Option<String>,
+    timeout: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSeries {
+    prefix: Spanned<String>,
+    intro: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFilters {
+    #[serde(default)]
+    include_tags: Vec<String>,
+    #[serde(default)]
+    exclude_tags: Vec<String>,
+    include_title: Option<Spanned<String>>,
+    exclude_title: Option<Spanned<String>>,
+    #[serde(default)]
+    include_authors: Vec<String>,
+    #[serde(default)]
+    exclude_authors: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: Spanned<String>,
+    url: Spanned<String>,
+    kind: Option<Spanned<String>>,
+    author: Option<String>,
+    #[serde(default)]
+    include_tags: Vec<String>,
+    #[serde(default)]
+    exclude_tags: Vec<String>,
+    include_title: Option<Spanned<String>>,
+    exclude_title: Option<Spanned<String>>,
+    #[serde(default)]
+    include_authors: Vec<String>,
+    #[serde(default)]
+    exclude_authors: Vec<String>,
+    // html sources: CSS selectors
+    item: Option<Spanned<String>>,
+    title: Option<Spanned<String>>,
+    link: Option<Spanned<String>>,
+    summary: Option<Spanned<String>>,
+    author_selector: Option<Spanned<String>>,
+    date: Option<Spanned<String>>,
+}
+
+// ---------------------------------------------------------------------------------------------
+// The validated config.
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from.
+    pub path: PathBuf,
+    pub roundup: RoundupConfig,
+    pub store: StoreConfig,
+    pub http: HttpConfig,
+    pub schedule: ScheduleConfig,
+    pub serve: ServeConfig,
+    pub shortener: ShortenerConfig,
+    /// Login or alias -> display name.
+    pub authors: BTreeMap<String, String>,
+    pub series: Vec<Series>,
+    /// Filters applied to every source.
+    pub filters: Filters,
+    pub sources: Vec<Source>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    OldestFirst,
+    NewestFirst,
+}
+
+#[derive(Debug, Clone)]
+pub struct RoundupConfig {
+    /// May contain `{date}`, replaced by the draft's date (YYYY-MM-DD).
+    pub title: String,
+    pub author: String,
+    pub tags: Vec<String>,
+    pub intro: String,
+    pub template: PathBuf,
+    pub drafts_dir: PathBuf,
+    pub since: Window,
+    pub order: Order,
+    pub read_more: String,
+    /// The paragraph of a draft in which nothing new arrived.
+    pub empty: String,
+    /// The line between the series lists and the other items.
+    pub series_outro: String,
+    /// Titles of the community's own roundup posts, left out of drafts.
+    pub own_posts: Regex,
+}
+
+#[derive(Debug, Clone)]
+pub struct StoreConfig {
+    pub path: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub concurrency: usize,
+    pub per_host: usize,
+    pub max_body: u64,
+    pub max_redirects: usize,
+    pub max_items: usize,
+    pub retries: u32,
+    pub user_agent: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ScheduleConfig {
+    pub poll: Cron,
+    pub draft: Cron,
+    pub timezone: chrono_tz::Tz,
+}
+
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub listen: SocketAddr,
+    /// Loopback address of the control API; port 0 picks one (written to the state folder).
+    pub control: SocketAddr,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ShortenerKind {
+    Builtin,
+    Yourls,
+    None,
+}
+
+#[derive(Debug, Clone)]
+pub struct ShortenerConfig {
+    pub kind: ShortenerKind,
+    pub base_url: String,
+    pub alphabet: String,
+    pub start: String,
+    pub api_url: Option<Url>,
+    pub signature_env: String,
+    pub timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Series {
+    pub prefix: String,
+    pub intro: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filters {
+    pub include_tags: Vec<String>,
+    pub exclude_tags: Vec<String>,
+    pub include_title: Option<Regex>,
+    pub exclude_title: Option<Regex>,
+    pub include_authors: Vec<String>,
+    pub exclude_authors: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct HtmlSelectors {
+    pub item: String,
+    pub title: String,
+    pub link: String,
+    pub summary: Option<String>,
+    pub author: Option<String>,
+    pub date: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub enum SourceKind {
+    Feed,
+    Html(HtmlSelectors),
+}
+
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub name: String,
+    pub url: Url,
+    pub kind: SourceKind,
+    /// Credited for every post of this source, whatever the feed says.
+    pub author: Option<String>,
+    pub filters: Filters,
+}
+
+// ---------------------------------------------------------------------------------------------
+
+pub const DEFAULT_TITLE: &str = "RDO blogs over the last few weeks";
+pub const DEFAULT_INTRO: &str =
+    "Here's what RDO enthusiasts have been blogging about over the last few weeks.";
+pub const DEFAULT_READ_MORE: &str = "... read more at";
+pub const DEFAULT_SERIES_OUTRO: &str = "Additionally, there were the following:";
+pub const DEFAULT_EMPTY: &str = "Nothing new has been posted since the last roundup.";
+pub const DEFAULT_ALPHABET: &str = "0123456789abcdefghijklmnopqrstuvwxyz";
+
+impl Config {
+    /// Reads and validates a config file. Relative paths in it resolve against the folder the
+    /// command runs in.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Config::parse(path, &text)
+    }
+
+    /// Validates config text; `path` is only used in messages and as `Config::path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_owned(),
+            message: e.to_string().trim_end().replace('\n', "\n  "),
+        })?;
+        Checker { path, text }.check(raw)
+    }
+
+    pub fn source(&self, name: &str) -> Option<&Source> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+}
+
+struct Checker<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Checker<'_> {
+    fn err<T>(
+        &self,
+        span: std::ops::Range<usize>,
+        key: &str,
+        message: impl Into<String>,
+    ) -> Result<T, ConfigError> {
+        let line = self.text[..span.start.min(self.text.len())]
+            .matches('\n')
+            .count()
+            + 1;
+        Err(ConfigError::Invalid {
+            path: self.path.to_owned(),
+            line,
+            key: key.to_owned(),
+            message: message.into(),
+        })
+    }
+
+    fn duration(
+        &self,
+        v: &Option<Spanned<String>>,
+        key: &str,
+        default: Duration,
+    ) -> Result<Duration, ConfigError> {
+        match v {
+            None => Ok(default),
+            Some(s) => match parse_duration(s.get_ref()) {
+                Some(d) => Ok(d),
+                None => self.err(
+                    s.span(),
+                    key,
+                    format!(
+                        "{:?} is not a duration (write \"20s\", \"500ms\" or \"2m\")",
+                        s.get_ref()
+                    ),
+                ),
+            },
+        }
+    }
+
+    fn count(
+        &self,
+        v: &Option<Spanned<i64>>,
+        key: &str,
+        default: usize,
+        min: i64,
+        max: i64,
+    ) -> Result<usize, ConfigError> {
+        match v {
+            None => Ok(default),
+            Some(s) if (min..=max).contains(s.get_ref()) => Ok(*s.get_ref() as usize),
+            Some(s) => self.err(
+                s.span(),
+                key,
+                format!("{} is out of range (give {min} to {max})", s.get_ref()),
+            ),
+        }
+    }
+
+    fn regex(&self, v: &Option<Spanned<String>>, key: &str) -> Result<Option<Regex>, ConfigError> {
+        match v {
+            None => Ok(None),
+            Some(s) => match regex::RegexBuilder::new(s.get_ref())
+                .case_insensitive(true)
+                .size_limit(1 << 20)
+                .build()
+            {
+                Ok(r) => Ok(Some(r)),
+                Err(e) => self.err(
+                    s.span(),
+                    key,
+                    format!("not a valid regular expression: {e}"),
+                ),
+            },
+        }
+    }
+
+    fn selector(
+        &self,
+        v: &Option<Spanned<String>>,
+        key: &str,
+    ) -> Result<Option<String>, ConfigError> {
+        match v {
+            None => Ok(None),
+            Some(s) => match scraper::Selector::parse(s.get_ref()) {
+                Ok(_) => Ok(Some(s.get_ref().clone())),
+                Err(e) => self.err(s.span(), key, format!("not a valid CSS selector: {e}")),
+            },
+        }
+    }
+
+    fn cron(
+        &self,
+        v: &Option<Spanned<String>>,
+        key: &str,
+        default: &str,
+    ) -> Result<Cron, ConfigError> {
+        let (text, span) = match v {
+            Some(s) => (s.get_ref().as_str(), s.span()),
+            None => (default, 0..0),
+        };
+        match Cron::parse(text) {
+            Ok(c) => Ok(c),
+            Err(e) => self.err(span, key, e.to_string()),
+        }
+    }
+
+    fn filters(&self, f: FilterParts<'_>, prefix: &str) -> Result<Filters, ConfigError> {
+        let lower = |v: &[String]| {
+            v.iter()
+                .map(|s| s.trim().to_lowercase())
+                .collect::<Vec<_>>()
+        };
+        Ok(Filters {
+            include_tags: lower(f.include_tags),
+            exclude_tags: lower(f.exclude_tags),
+            include_title: self.regex(f.include_title, &format!("{prefix}include_title"))?,
+            exclude_title: self.regex(f.exclude_title, &format!("{prefix}exclude_title"))?,
+            include_authors: lower(f.include_authors),
+            exclude_authors: lower(f.exclude_authors),
+        })
+    }
+
+    fn check(&self, raw: RawConfig) -> Result<Config, ConfigError> {
+        let r = raw.roundup;
+        let title = r.title.unwrap_or_else(|| DEFAULT_TITLE.to_owned());
+        let since = match &r.since {
+            None => Window::Span(Duration::from_secs(21 * 86400)),
+            Some(s) => match Window::parse(s.get_ref()) {
+                Ok(w) => w,
+                Err(e) => return self.err(s.span(), "roundup.since", e),
+            },
+        };
+        let order = match r.order.as_ref().map(|s| (s.get_ref().as_str(), s.span())) {
+            None | Some(("oldest-first", _)) => Order::OldestFirst,
+            Some(("newest-first", _)) => Order::NewestFirst,
+            Some((other, span)) => {
+                return self.err(
+                    span,
+                    "roundup.order",
+                    format!("{other:?}: give \"oldest-first\" or \"newest-first\""),
+                )
+            }
+        };
+        let own_posts = match self.regex(&r.own_posts, "roundup.own_posts")? {
+            Some(re) => re,
+            None => default_own_posts(&title),
+        };
+        let roundup = RoundupConfig {
+            author: r.author.unwrap_or_default(),
+            tags: r
+                .tags
+                .unwrap_or_else(|| vec!["blogs".into(), "openstack".into()]),
+            intro: r.intro.unwrap_or_else(|| DEFAULT_INTRO.to_owned()),
+            template: PathBuf::from(
+                r.template
+                    .unwrap_or_else(|| "templates/roundup.md.hbs".into()),
+            ),
+            drafts_dir: PathBuf::from(r.drafts_dir.unwrap_or_else(|| "drafts".into())),
+            since,
+            order,
+            read_more: r.read_more.unwrap_or_else(|| DEFAULT_READ_MORE.to_owned()),
+            empty: r.empty.unwrap_or_else(|| DEFAULT_EMPTY.to_owned()),
+            series_outro: r
+                .series_outro
+                .unwrap_or_else(|| DEFAULT_SERIES_OUTRO.to_owned()),
+            own_posts,
+            title,
+        };
+
+        let store = StoreConfig {
+            path: PathBuf::from(raw.store.path.unwrap_or_else(|| "state/roundup.db".into())),
+        };
+
+        let h = raw.http;
+        let max_body = match &h.max_body {
+            None => 10 * 1024 * 1024,
+            Some(v) => match parse_size(v.get_ref()) {
+                Some(n) if n >= 1024 => n,
+                _ => {
+                    return self.err(
+                        v.span(),
+                        "http.max_body",
+                        "give a size of at least 1KB, like \"10MB\" or 10485760",
+                    )
+                }
+            },
+        };
+        let http = HttpConfig {
+            timeout: self.duration(&h.timeout, "http.timeout", Duration::from_secs(20))?,
+            connect_timeout: self.duration(
+                &h.connect_timeout,
+                "http.connect_timeout",
+                Duration::from_secs(10),
+            )?,
+            concurrency: self.count(&h.concurrency, "http.concurrency", 32, 1, 1024)?,
+            per_host: self.count(&h.per_host, "http.per_host", 4, 1, 256)?,
+            max_body,
+            max_redirects: self.count(&h.max_redirects, "http.max_redirects", 5, 0, 20)?,
+            max_items: self.count(&h.max_items, "http.max_items", 200, 1, 100_000)?,
+            retries: self.count(&h.retries, "http.retries", 2, 0, 10)? as u32,
+            user_agent: h
+                .user_agent
+                .unwrap_or_else(crate::fetch::default_user_agent),
+        };
+
+        let s = raw.schedule;
+        let timezone = match &s.timezone {
+            None => chrono_tz::UTC,
+            Some(tz) => match tz.get_ref().parse::<chrono_tz::Tz>() {
+                Ok(z) => z,
+                Err(_) => {
+                    return self.err(
+                        tz.span(),
+                        "schedule.timezone",
+                        format!(
+                            "{:?} is not an IANA time zone (like \"Europe/Paris\" or \"UTC\")",
+                            tz.get_ref()
+                        ),
+                    )
+                }
+            },
+        };
+        let schedule = ScheduleConfig {
+            poll: self.cron(&s.poll, "schedule.poll", "*/30 * * * *")?,
+            draft: self.cron(&s.draft, "schedule.draft", "0 9 * * 1")?,
+            timezone,
+        };
+
+        let addr = |v: &Option<Spanned<String>>,
+                    key: &str,
+                    default: &str|
+         -> Result<SocketAddr, ConfigError> {
+            let (text, span) = v
+                .as_ref()
+                .map(|s| (s.get_ref().as_str(), s.span()))
+                .unwrap_or((default, 0..0));
+            text.parse::<SocketAddr>().or_else(|_| {
+                self.err(
+                    span,
+                    key,
+                    format!("{text:?} is not an address like \"127.0.0.1:8080\""),
+                )
+            })
+        };
+        let serve = ServeConfig {
+            listen: addr(&raw.serve.listen, "serve.listen", "127.0.0.1:8080")?,
+            control: addr(&raw.serve.control, "serve.control", "127.0.0.1:0")?,
+        };
+        if !serve.control.ip().is_loopback() {
+            let span = raw.serve.control.as_ref().map(|s| s.span()).unwrap_or(0..0);
+            return self.err(
+                span,
+                "serve.control",
+                "the control API listens on loopback only (use 127.0.0.1)",
+            );
+        }
+
+        let shortener = self.shortener(raw.shortener)?;
+
+        let mut series = Vec::new();
+        for s in raw.series {
+            if s.prefix.get_ref().trim().is_empty() {
+                return self.err(s.prefix.span(), "series.prefix", "must not be empty");
+            }
+            series.push(Series {
+                prefix: s.prefix.get_ref().trim().to_owned(),
+                intro: s.intro.unwrap_or_else(|| {
+                    format!(
+                        "Here are the \"**{}**\" posts, all together:",
+                        s.prefix.get_ref().trim()
+                    )
+                }),
+            });
+        }
+
+        let f = &raw.filters;
+        let filters = self.filters(
+            FilterParts {
+                include_tags: &f.include_tags,
+                exclude_tags: &f.exclude_tags,
+                include_title: &f.include_title,
+                exclude_title: &f.exclude_title,
+                include_authors: &f.include_authors,
+                exclude_authors: &f.exclude_authors,
+            },
+            "filters.",
+        )?;
+
+        let mut sources: Vec<Source> = Vec::new();
+        for s in raw.source {
+            sources.push(self.source(s, &sources)?);
+        }
+
+        Ok(Config {
+            path: self.path.to_owned(),
+            roundup,
+            store,
+            http,
+            schedule,
+            serve,
+            shortener,
+            authors: raw.authors,
+            series,
+            filters,
+            sources,
+        })
+    }
+
+    fn shortener(&self, s: RawShortener) -> Result<ShortenerConfig, ConfigError> {
+        let kind = match s.kind.as_ref().map(|k| (k.get_ref().as_str(), k.span())) {
+            None | Some(("none", _)) => ShortenerKind::None,
+            Some(("builtin", _)) => ShortenerKind::Builtin,
+            Some(("yourls", _)) => ShortenerKind::Yourls,
+            Some((other, span)) => {
+                return self.err(
+                    span,
+                    "shortener.kind",
+                    format!("{other:?}: give \"builtin\", \"yourls\" or \"none\""),
+                )
+            }
+        };
+        let alphabet = s
+            .alphabet
+            .as_ref()
+            .map(|a| a.get_ref().clone())
+            .unwrap_or_else(|| DEFAULT_ALPHABET.to_owned());
+        if let Some(a) = &s.alphabet {
+            let mut seen = std::collections::HashSet::new();
+            let ok = a.get_ref().chars().count() >= 2
+                && a.get_ref()
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                && a.get_ref().chars().all(|c| seen.insert(c));
+            if !ok {
+                return self.err(
+                    a.span(),
+                    "shortener.alphabet",
+                    "give at least two distinct characters from a-z, A-Z, 0-9, - and _",
+                );
+            }
+        }
+        let start = s
+            .start
+            .as_ref()
+            .map(|a| a.get_ref().clone())
+            .unwrap_or_else(|| alphabet.chars().next().unwrap_or('0').to_string());
+        if let Some(st) = &s.start {
+            if st.get_ref().is_empty() || !st.get_ref().chars().all(|c| alphabet.contains(c)) {
+                return self.err(
+                    st.span(),
+                    "shortener.start",
+                    format!(
+                        "{:?} uses characters outside the alphabet {alphabet:?}",
+                        st.get_ref()
+                    ),
+                );
+            }
+        }
+        let base_url = match (&s.base_url, kind) {
+            (Some(b), _) => {
+                let mut v = b.get_ref().clone();
+                if Url::parse(&v)
+                    .map(|u| !matches!(u.scheme(), "http" | "https"))
+                    .unwrap_or(true)
+                {
+                    return self.err(
+                        b.span(),
+                        "shortener.base_url",
+                        format!("{v:?} is not an http(s) URL"),
+                    );
+                }
+                if !v.ends_with('/') {
+                    v.push('/');
+                }
+                v
+            }
+            (None, ShortenerKind::Builtin) => {
+                let span = s.kind.as_ref().map(|k| k.span()).unwrap_or(0..0);
+                return self.err(span, "shortener.base_url", "the builtin shortener needs base_url, the address its redirects are served at (like \"https://tm3.org/\")");
+            }
+            (None, _) => String::new(),
+        };
+        let api_url = match (&s.api_url, kind) {
+            (Some(u), _) => match Url::parse(u.get_ref()) {
+                Ok(url) if matches!(url.scheme(), "http" | "https") => Some(url),
+                _ => {
+                    return self.err(
+                        u.span(),
+                        "shortener.api_url",
+                        format!("{:?} is not an http(s) URL", u.get_ref()),
+                    )
+                }
+            },
+            (None, ShortenerKind::Yourls) => {
+                let span = s.kind.as_ref().map(|k| k.span()).unwrap_or(0..0);
+                return self.err(
+                    span,
+                    "shortener.api_url",
+                    "the yourls shortener needs api_url (like \"https://tm3.org/yourls-api.php\")",
+                );
+            }
+            (None, _) => None,
+        };
+        Ok(ShortenerConfig {
+            kind,
+            base_url,
+            alphabet,
+            start,
+            api_url,
+            signature_env: s
+                .signature_env
+                .unwrap_or_else(|| "YOURLS_SIGNATURE".to_owned()),
+            timeout: self.duration(&s.timeout, "shortener.timeout", Duration::from_secs(10))?,
+        })
+    }
+
+    fn source(&self, s: RawSource, earlier: &[Source]) -> Result<Source, ConfigError> {
+        let name = s.name.get_ref().trim().to_owned();
+        if name.is_empty() {
+            return self.err(s.name.span(), "source.name", "must not be empty");
+        }
+        if earlier.iter().any(|e| e.name == name) {
+            return self.err(
+                s.name.span(),
+                "source.name",
+                format!("{name:?} is used by two sources; names must be unique"),
+            );
+        }
+        let url = match Url::parse(s.url.get_ref().trim()) {
+            Ok(u) if matches!(u.scheme(), "http" | "https" | "file") => u,
+            Ok(u) => {
+                return self.err(
+                    s.url.span(),
+                    "source.url",
+                    format!(
+                        "{} URLs are not supported (give http, https or file)",
+                        u.scheme()
+                    ),
+                )
+            }
+            Err(e) => {
+                return self.err(
+                    s.url.span(),
+                    "source.url",
+                    format!("{:?} is not a URL: {e}", s.url.get_ref()),
+                )
+            }
+        };
+        if let Some(dup) = earlier.iter().find(|e| e.url == url) {
+            return self.err(
+                s.url.span(),
+                "source.url",
+                format!("{url} is already the url of source {:?}", dup.name),
+            );
+        }
+        let key = |k: &str| format!("source[{name}].{k}");
+        let kind = match s.kind.as_ref().map(|k| (k.get_ref().as_str(), k.span())) {
+            None | Some(("feed", _)) => SourceKind::Feed,
+            Some(("html", span)) => {
+                let item = self.selector(&s.item, &key("item"))?;
+                let title = self.selector(&s.title, &key("title"))?;
+                let link = self.selector(&s.link, &key("link"))?;
+                match (item, title, link) {
+                    (Some(item), Some(title), Some(link)) => SourceKind::Html(HtmlSelectors {
+                        item,
+                        title,
+                        link,
+                        summary: self.selector(&s.summary, &key("summary"))?,
+                        author: self.selector(&s.author_selector, &key("author_selector"))?,
+                        date: self.selector(&s.date, &key("date"))?,
+                    }),
+                    _ => {
+                        return self.err(
+                            span,
+                            &key("kind"),
+                            "an html source needs the CSS selectors item, title and link",
+                        )
+                    }
+                }
+            }
+            Some((other, span)) => {
+                return self.err(
+                    span,
+                    &key("kind"),
+                    format!("{other:?}: give \"feed\" or \"html\""),
+                )
+            }
+        };
+        if matches!(kind, SourceKind::Feed) {
+            for (k, v) in [
+                ("item", &s.item),
+                ("title", &s.title),
+                ("link", &s.link),
+                ("summary", &s.summary),
+                ("author_selector", &s.author_selector),
+                ("date", &s.date),
+            ] {
+                if let Some(v) = v {
+                    return self.err(
+                        v.span(),
+                        &key(k),
+                        "CSS selectors are only for kind = \"html\" sources",
+                    );
+                }
+            }
+        }
+        let filters = self.filters(
+            FilterParts {
+                include_tags: &s.include_tags,
+                exclude_tags: &s.exclude_tags,
+                include_title: &s.include_title,
+                exclude_title: &s.exclude_title,
+                include_authors: &s.include_authors,
+                exclude_authors: &s.exclude_authors,
+            },
+            &key(""),
+        )?;
+        Ok(Source {
+            name,
+            url,
+            kind,
+            author: s
+                .author
+                .map(|a| a.trim().to_owned())
+                .filter(|a| !a.is_empty()),
+            filters,
+        })
+    }
+}
+
+struct FilterParts<'a> {
+    include_tags: &'a [String],
+    exclude_tags: &'a [String],
+    include_title: &'a Option<Spanned<String>>,
+    exclude_title: &'a Option<Spanned<String>>,
+    include_authors: &'a [String],
+    exclude_authors: &'a [String],
+}
+
+/// The community's own roundups come back through its blog's feed: titles like the configured
+/// one (its `{date}` part left out) or "blog roundup".
+fn default_own_posts(title: &str) -> Regex {
+    let stem = title.split("{date}").next().unwrap_or("").trim();
+    let mut pattern = String::from(r"(?i)\bblogs? roundup\b");
+    if stem.len() >= 8 {
+        pattern.push_str("|^");
+        pattern.push_str(&regex::escape(stem));
+    }
+    Regex::new(&pattern).expect("escaped title is a valid regex")
+}
+
+/// "20s", "500ms", "2m", "1h", or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let secs = match unit.trim() {
+        "" | "s" | "sec" | "secs" => n,
+        "ms" => n / 1000.0,
+        "m" | "min" | "mins" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return None,
+    };
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs))
+}
+
+/// "10MB", "512KB", "1GiB" or a number of bytes.
+fn parse_size(v: &toml::Value) -> Option<u64> {
+    match v {
+        toml::Value::Integer(n) => u64::try_from(*n).ok(),
+        toml::Value::String(s) => {
+            let s = s.trim();
+            let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+            let (num, unit) = s.split_at(split);
+            let n: u64 = num.parse().ok()?;
+            let mult = match unit.trim().to_ascii_lowercase().as_str() {
+                "" | "b" => 1,
+                "k" | "kb" | "kib" => 1024,
+                "m" | "mb" | "mib" => 1024 * 1024,
+                "g" | "gb" | "gib" => 1024 * 1024 * 1024,
+                _ => return None,
+            };
+            n.checked_mul(mult)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(Path::new("test.toml"), text)
+    }
+
+    #[test]
+    fn smallest_config_gets_defaults() {
+        let c = parse("[store]\npath = \"x.db\"\n[[source]]\nname = \"A\"\nurl = \"https://a.example/feed\"\n").unwrap();
+        assert_eq!(c.sources.len(), 1);
+        assert_eq!(c.http.per_host, 4);
+        assert_eq!(c.shortener.kind, ShortenerKind::None);
+        assert!(c
+            .roundup
+            .own_posts
+            .is_match("RDO blogs over the last few weeks"));
+        assert!(c.roundup.own_posts.is_match("RDO Community Blog Roundup"));
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let e = parse("[http]\ntimeout = \"5s\"\ntimeuot = \"5s\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("test.toml"), "{e}");
+        assert!(e.contains("line 3"), "{e}");
+        assert!(e.contains("timeuot"), "{e}");
+    }
+
+    #[test]
+    fn invalid_value_names_line_and_key() {
+        let e = parse("[store]\npath = \"x\"\n\n[http]\ntimeout = \"soon\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "test.toml:5: http.timeout: \"soon\" is not a duration (write \"20s\", \"500ms\" or \"2m\")");
+        let e = parse("[[source]]\nname = \"A\"\nurl = \"ftp://x/y\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("test.toml:3: source.url"), "{e}");
+        let e = parse("[schedule]\npoll = \"61 * * * *\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("test.toml:2: schedule.poll"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_source_names_are_rejected() {
+        let e = parse("[[source]]\nname = \"A\"\nurl = \"https://a/1\"\n[[source]]\nname = \"A\"\nurl = \"https://a/2\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":5: source.name"), "{e}");
+    }
+
+    #[test]
+    fn html_source_needs_selectors() {
+        let e = parse(
+            "[[source]]\nname = \"A\"\nurl = \"https://a/\"\nkind = \"html\"\nitem = \"article\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("needs the CSS selectors"), "{e}");
+        let e = parse("[[source]]\nname = \"A\"\nurl = \"https://a/\"\nkind = \"html\"\nitem = \"article[\"\ntitle = \"h2\"\nlink = \"a\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(":5: source[A].item"), "{e}");
+    }
+
+    #[test]
+    fn builtin_shortener_needs_base_url() {
+        let e = parse("[shortener]\nkind = \"builtin\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("shortener.base_url"), "{e}");
+        let c = parse(
+            "[shortener]\nkind = \"builtin\"\nbase_url = \"http://tm3.org\"\nstart = \"6e\"\n",
+        )
+        .unwrap();
+        assert_eq!(c.shortener.base_url, "http://tm3.org/");
+        let e = parse(
+            "[shortener]\nkind = \"builtin\"\nbase_url = \"http://tm3.org\"\nstart = \"6E\"\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains("shortener.start"), "{e}");
+    }
+
+    #[test]
+    fn sizes_and_durations() {
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("fast"), None);
+        assert_eq!(
+            parse_size(&toml::Value::String("10MB".into())),
+            Some(10 << 20)
+        );
+        assert_eq!(parse_size(&toml::Value::Integer(2048)), Some(2048));
+    }
+}

@@ -1,0 +1,66 @@
+//! Bytes -> entries. Feeds go through feed-rs after a repair pass for the common breakages;
+//! HTML pages through configured CSS selectors. The result is raw: markup, entities and
+//! e-mail-style authors are left for `extract` to clean.
+
+pub mod feed;
+pub mod html;
+pub mod repair;
+
+use chrono::{DateTime, Utc};
+
+/// A feed, or a scraped page, as parsed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ParsedFeed {
+    pub title: Option<String>,
+    /// Feed-level author names, raw (Atom entries do not inherit them: extract falls back).
+    pub authors: Vec<String>,
+    pub entries: Vec<Entry>,
+}
+
+/// One entry as the feed gave it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Entry {
+    /// guid / Atom id / JSON Feed id as given; `None` when the feed has none.
+    pub id: Option<String>,
+    /// Raw title: may hold entities (even double-escaped) and tags.
+    pub title: Option<String>,
+    /// The entry's alternate link, resolved against the feed's final URL where possible.
+    pub link: Option<String>,
+    /// `feedburner:origLink`, preferred over a proxy link.
+    pub orig_link: Option<String>,
+    /// Raw author strings: names, `noreply@blogger.com (Tim Bell)`, `(John Doe)`, e-mails.
+    pub authors: Vec<String>,
+    /// Summary / description: HTML or text.
+    pub summary: Option<String>,
+    /// Full content (content:encoded, Atom content, content_html): HTML.
+    pub content: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    pub updated: Option<DateTime<Utc>>,
+    pub categories: Vec<String>,
+}
+
+/// Why a body could not be read as a feed. The message says what the body was.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ParseError {
+    #[error("empty body (the server sent nothing)")]
+    Empty,
+    #[error("not a feed: the server sent an HTML page{}", advertised(.feeds))]
+    Html { feeds: Vec<String> },
+    #[error("not a feed: {0}")]
+    NotAFeed(String),
+    #[error("malformed feed: {0}")]
+    Malformed(String),
+    #[error("cannot read the page: {0}")]
+    Scrape(String),
+}
+
+fn advertised(feeds: &[String]) -> String {
+    if feeds.is_empty() {
+        " that advertises no feed".to_owned()
+    } else {
+        format!(
+            "; its feeds are {} (put one of them in the source's url)",
+            feeds.join(", ")
+        )
+    }
+}

@@ -1,0 +1,75 @@
+//! What the store remembers about each source between polls: validators for conditional GET,
+//! the last outcome, the error streak and when to check again.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The last outcome of a source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    /// Never fetched.
+    #[default]
+    New,
+    /// Fetched and parsed.
+    Ok,
+    /// The server answered 304: nothing changed.
+    NotModified,
+    /// Fetch or parse failed; see `last_error`.
+    Failed,
+    /// The server answered 410 Gone: the feed is not coming back.
+    Gone,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::New => "new",
+            Status::Ok => "ok",
+            Status::NotModified => "not_modified",
+            Status::Failed => "failed",
+            Status::Gone => "gone",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SourceState {
+    /// The URL the validators belong to; when the config's URL changes they are dropped.
+    #[serde(default)]
+    pub url: String,
+    #[serde(default)]
+    pub etag: Option<String>,
+    #[serde(default)]
+    pub last_modified: Option<String>,
+    #[serde(default)]
+    pub status: Status,
+    #[serde(default)]
+    pub last_fetch: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub last_error: Option<String>,
+    /// Failures in a row.
+    #[serde(default)]
+    pub error_count: u32,
+    #[serde(default)]
+    pub next_check: Option<DateTime<Utc>>,
+    /// Where the source now lives after a permanent redirect (301/308): update the config.
+    #[serde(default)]
+    pub moved_to: Option<String>,
+    /// The URL the last body came from, after redirects (base for relative links).
+    #[serde(default)]
+    pub final_url: Option<String>,
+}
+
+impl SourceState {
+    /// A source is due when its next check has come, and it has not answered 410 Gone.
+    pub fn is_due(&self, now: DateTime<Utc>) -> bool {
+        self.status != Status::Gone && self.next_check.is_none_or(|t| t <= now)
+    }
+}
+
+/// How long to leave a failing source alone: 1, 2, 4 ... minutes, at most a day.
+pub fn backoff(error_count: u32) -> chrono::Duration {
+    let minutes = 1i64 << error_count.saturating_sub(1).min(11);
+    chrono::Duration::minutes(minutes.min(24 * 60))
+}

@@ -1,0 +1,422 @@
+//! The sled store and the only code that touches it. Trees:
+//! `items` (key -> Item), `links` (canonical link -> key), `sources` (name -> SourceState),
+//! `codes` (short code -> URL), `urls` (URL -> short code), `meta` (counters, last poll).
+//! Values are JSON. Writes that belong together go in one transaction; every command that
+//! changes something flushes before it returns.
+
+use std::path::{Path, PathBuf};
+
+use serde::{de::DeserializeOwned, Serialize};
+use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
+
+use crate::item::{Item, ItemState};
+use crate::source::SourceState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store {path} is in use by another roundup process (the daemon?); run the command through it, or stop it first")]
+    Locked { path: PathBuf },
+    #[error("cannot open the store {path}: {source}")]
+    Open { path: PathBuf, source: sled::Error },
+    #[error("store {path}: {source}")]
+    Io { path: PathBuf, source: sled::Error },
+    #[error("store {path}: corrupt record in {tree}: {message}")]
+    Corrupt {
+        path: PathBuf,
+        tree: &'static str,
+        message: String,
+    },
+    #[error("the short-link alphabet ran out of codes")]
+    CodesExhausted,
+}
+
+/// What storing one batch of extracted items did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Upsert {
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+#[derive(Clone)]
+pub struct Store {
+    path: PathBuf,
+    db: sled::Db,
+    items: sled::Tree,
+    links: sled::Tree,
+    sources: sled::Tree,
+    codes: sled::Tree,
+    urls: sled::Tree,
+    meta: sled::Tree,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<String>>;
+
+impl Store {
+    /// Opens (or creates) the store. A second process gets `StoreError::Locked`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| StoreError::Open {
+                    path: path.to_owned(),
+                    source: sled::Error::Io(e),
+                })?;
+            }
+        }
+        let db = sled::Config::new().path(path).open().map_err(|e| match e {
+            sled::Error::Io(ref io)
+                if io.kind() == std::io::ErrorKind::WouldBlock
+                    || io.to_string().contains("could not acquire lock") =>
+            {
+                StoreError::Locked {
+                    path: path.to_owned(),
+                }
+            }
+            source => StoreError::Open {
+                path: path.to_owned(),
+                source,
+            },
+        })?;
+        let tree = |name: &str| {
+            db.open_tree(name).map_err(|source| StoreError::Open {
+                path: path.to_owned(),
+                source,
+            })
+        };
+        Ok(Store {
+            items: tree("items")?,
+            links: tree("links")?,
+            sources: tree("sources")?,
+            codes: tree("codes")?,
+            urls: tree("urls")?,
+            meta: tree("meta")?,
+            path: path.to_owned(),
+            db,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn io(&self, source: sled::Error) -> StoreError {
+        StoreError::Io {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    fn decode<T: DeserializeOwned>(
+        &self,
+        tree: &'static str,
+        bytes: &[u8],
+    ) -> Result<T, StoreError> {
+        serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+            path: self.path.clone(),
+            tree,
+            message: e.to_string(),
+        })
+    }
+
+    /// Forces everything written so far to disk.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(|_| ()).map_err(|e| self.io(e))
+    }
+
+    // ----------------------------------------------------------------------------- items
+
+    /// Stores a batch of extracted items in one transaction. An item already known (by key, or
+    /// by canonical link when it arrives through another source) keeps its key, first-seen time
+    /// and state; only an unseen item's text is refreshed. A published or skipped item is never
+    /// touched: a feed re-dating it does not bring it back.
+    pub fn upsert_items(&self, batch: &[Item]) -> Result<Upsert, StoreError> {
+        if batch.is_empty() {
+            return Ok(Upsert::default());
+        }
+        let result = (&self.items, &self.links).transaction(|(items, links)| -> TxResult<Upsert> {
+            let mut report = Upsert::default();
+            for incoming in batch {
+                let key = match items.get(incoming.key.as_bytes())? {
+                    Some(_) => Some(incoming.key.clone()),
+                    None => links
+                        .get(incoming.link.as_bytes())?
+                        .map(|k| String::from_utf8_lossy(&k).into_owned()),
+                };
+                let existing = match &key {
+                    Some(k) => items.get(k.as_bytes())?,
+                    None => None,
+                };
+                match existing {
+                    None => {
+                        items.insert(incoming.key.as_bytes(), to_json(incoming))?;
+                        links.insert(incoming.link.as_bytes(), incoming.key.as_bytes())?;
+                        report.new += 1;
+                    }
+                    Some(bytes) => {
+                        let old: Item = serde_json::from_slice(&bytes)
+                            .map_err(|e| ConflictableTransactionError::Abort(e.to_string()))?;
+                        if old.state != ItemState::Unseen {
+                            report.unchanged += 1;
+                            continue;
+                        }
+                        let mut merged = old.clone();
+                        merged.title.clone_from(&incoming.title);
+                        merged.author.clone_from(&incoming.author);
+                        merged.summary.clone_from(&incoming.summary);
+                        merged.categories.clone_from(&incoming.categories);
+                        // An entry without a date of its own is dated when first seen: keep that date.
+                        if incoming.published != incoming.first_seen {
+                            merged.published = incoming.published;
+                        }
+                        if merged == old {
+                            report.unchanged += 1;
+                        } else {
+                            items.insert(old.key.as_bytes(), to_json(&merged))?;
+                            report.updated += 1;
+                        }
+                        if merged.link != incoming.link {
+                            links.insert(incoming.link.as_bytes(), old.key.as_bytes())?;
+                        }
+                    }
+                }
+            }
+            Ok(report)
+        });
+        result.map_err(|e| match e {
+            TransactionError::Abort(message) => StoreError::Corrupt {
+                path: self.path.clone(),
+                tree: "items",
+                message,
+            },
+            TransactionError::Storage(e) => self.io(e),
+        })
+    }
+
+    pub fn item(&self, key: &str) -> Result<Option<Item>, StoreError> {
+        match self.items.get(key.as_bytes()).map_err(|e| self.io(e))? {
+            Some(v) => Ok(Some(self.decode("items", &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Finds an item by its key or by its link.
+    pub fn find_item(&self, key_or_link: &str) -> Result<Option<Item>, StoreError> {
+        if let Some(item) = self.item(key_or_link)? {
+            return Ok(Some(item));
+        }
+        match self
+            .links
+            .get(key_or_link.as_bytes())
+            .map_err(|e| self.io(e))?
+        {
+            Some(k) => self.item(&String::from_utf8_lossy(&k)),
+            None => Ok(None),
+        }
+    }
+
+    /// Every item, in key order.
+    pub fn items(&self) -> Result<Vec<Item>, StoreError> {
+        self.items
+            .iter()
+            .map(|r| {
+                let (_, v) = r.map_err(|e| self.io(e))?;
+                self.decode("items", &v)
+            })
+            .collect()
+    }
+
+    /// Replaces stored items (state changes by draft, publish, skip) in one batch.
+    pub fn put_items(&self, items: &[Item]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for item in items {
+            batch.insert(item.key.as_bytes(), to_json(item));
+        }
+        self.items.apply_batch(batch).map_err(|e| self.io(e))
+    }
+
+    // ----------------------------------------------------------------------------- sources
+
+    pub fn source_state(&self, name: &str) -> Result<SourceState, StoreError> {
+        match self.sources.get(name.as_bytes()).map_err(|e| self.io(e))? {
+            Some(v) => self.decode("sources", &v),
+            None => Ok(SourceState::default()),
+        }
+    }
+
+    pub fn put_source_state(&self, name: &str, state: &SourceState) -> Result<(), StoreError> {
+        self.sources
+            .insert(name.as_bytes(), to_json(state))
+            .map(|_| ())
+            .map_err(|e| self.io(e))
+    }
+
+    // ----------------------------------------------------------------------------- short links
+
+    /// The code already issued for `url`, if any.
+    pub fn code_for(&self, url: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .urls
+            .get(url.as_bytes())
+            .map_err(|e| self.io(e))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// The URL a code was issued for, if it was.
+    pub fn target_of(&self, code: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .codes
+            .get(code.as_bytes())
+            .map_err(|e| self.io(e))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// The code for `url`: the one issued before, or the next free one in the sequence
+    /// `next(alphabet, previous)` starting at `start`. Atomic: two URLs never share a code.
+    pub fn issue_code(&self, url: &str, alphabet: &str, start: &str) -> Result<String, StoreError> {
+        let result = (&self.codes, &self.urls, &self.meta).transaction(
+            |(codes, urls, meta)| -> TxResult<Option<String>> {
+                if let Some(code) = urls.get(url.as_bytes())? {
+                    return Ok(Some(String::from_utf8_lossy(&code).into_owned()));
+                }
+                let mut candidate = match meta.get(b"next_code")? {
+                    Some(v) => String::from_utf8_lossy(&v).into_owned(),
+                    None => start.to_owned(),
+                };
+                // Skip codes already taken (a start moved backwards, or codes imported by hand).
+                let mut tries = 0;
+                while codes.get(candidate.as_bytes())?.is_some() {
+                    candidate = crate::shorten::next_code(alphabet, &candidate);
+                    tries += 1;
+                    if tries > 1_000_000 {
+                        return Ok(None);
+                    }
+                }
+                codes.insert(candidate.as_bytes(), url.as_bytes())?;
+                urls.insert(url.as_bytes(), candidate.as_bytes())?;
+                meta.insert(
+                    b"next_code",
+                    crate::shorten::next_code(alphabet, &candidate).as_bytes(),
+                )?;
+                Ok(Some(candidate))
+            },
+        );
+        match result {
+            Ok(Some(code)) => Ok(code),
+            Ok(None) => Err(StoreError::CodesExhausted),
+            Err(TransactionError::Abort(message)) => Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                tree: "codes",
+                message,
+            }),
+            Err(TransactionError::Storage(e)) => Err(self.io(e)),
+        }
+    }
+
+    // ----------------------------------------------------------------------------- meta
+
+    pub fn meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
+        match self.meta.get(key.as_bytes()).map_err(|e| self.io(e))? {
+            Some(v) => Ok(Some(self.decode("meta", &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    pub fn put_meta<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
+        self.meta
+            .insert(key.as_bytes(), to_json(value))
+            .map(|_| ())
+            .map_err(|e| self.io(e))
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("store records are plain data and always serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn item(key: &str, link: &str) -> Item {
+        let t = Utc.with_ymd_and_hms(2016, 5, 1, 10, 0, 0).unwrap();
+        Item {
+            key: key.into(),
+            source: "A".into(),
+            link: link.into(),
+            title: "T".into(),
+            author: "Au".into(),
+            summary: "S".into(),
+            published: t,
+            first_seen: t,
+            categories: vec![],
+            state: ItemState::Unseen,
+            roundup: None,
+            drafted_in: None,
+        }
+    }
+
+    #[test]
+    fn second_open_is_reported_plainly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let _first = Store::open(&path).unwrap();
+        let err = Store::open(&path).unwrap_err();
+        assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+        assert!(err
+            .to_string()
+            .contains("in use by another roundup process"));
+    }
+
+    #[test]
+    fn same_post_through_two_sources_is_one_item() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let r = store.upsert_items(&[item("k1", "https://a/p")]).unwrap();
+        assert_eq!(r.new, 1);
+        let mut other = item("k2", "https://a/p");
+        other.source = "Planet".into();
+        let r = store.upsert_items(&[other]).unwrap();
+        assert_eq!((r.new, r.unchanged), (0, 1));
+        assert_eq!(store.items().unwrap().len(), 1);
+        assert_eq!(store.find_item("https://a/p").unwrap().unwrap().key, "k1");
+    }
+
+    #[test]
+    fn published_items_are_never_touched() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let mut it = item("k1", "https://a/p");
+        store.upsert_items(std::slice::from_ref(&it)).unwrap();
+        it.state = ItemState::Published;
+        store.put_items(std::slice::from_ref(&it)).unwrap();
+        let mut redated = item("k1", "https://a/p");
+        redated.published = Utc.with_ymd_and_hms(2017, 1, 1, 0, 0, 0).unwrap();
+        redated.title = "New title".into();
+        store.upsert_items(&[redated]).unwrap();
+        let stored = store.item("k1").unwrap().unwrap();
+        assert_eq!(stored.state, ItemState::Published);
+        assert_eq!(stored.title, "T");
+    }
+
+    #[test]
+    fn codes_are_sequential_and_stable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let a = "0123456789abcdefghijklmnopqrstuvwxyz";
+        assert_eq!(store.issue_code("https://x/1", a, "6e").unwrap(), "6e");
+        assert_eq!(store.issue_code("https://x/2", a, "6e").unwrap(), "6f");
+        assert_eq!(store.issue_code("https://x/1", a, "6e").unwrap(), "6e");
+        assert_eq!(
+            store.target_of("6f").unwrap().as_deref(),
+            Some("https://x/2")
+        );
+        assert_eq!(store.target_of("6g").unwrap(), None);
+    }
+}
