@@ -1,1 +1,116 @@
-//! (to be written)
+//! The command line. The doc comments here are the `--help` text; README.md quotes it, and a
+//! test keeps the two in agreement.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use serde::{Deserialize, Serialize};
+
+/// Polls a community's blog feeds and writes the roundup post an editor only has to read.
+#[derive(Debug, Parser)]
+#[command(name = "roundup", version, about, long_about = None)]
+pub struct Cli {
+    /// Config file [default: config/roundup.toml, or $ROUNDUP_CONFIG]
+    #[arg(long, short = 'c', global = true, value_name = "FILE", env = "ROUNDUP_CONFIG", hide_env = true)]
+    pub config: Option<PathBuf>,
+
+    /// More log output (-v: debug, -vv: trace); RUST_LOG overrides
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors
+    #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Subcommand, Serialize, Deserialize, PartialEq)]
+pub enum Command {
+    /// Fetch every due source once; print a per-source report
+    Poll {
+        /// Also fetch sources that are backing off after errors, or gone
+        #[arg(long)]
+        force: bool,
+        /// Print the report as JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Poll, then render a draft of the unseen items; print where it went
+    Draft {
+        /// Start of the window: a date (2016-05-01) or a span back from now (3w, 21d)
+        /// [default: the last published roundup, else [roundup] since]
+        #[arg(long, value_name = "WHEN")]
+        since: Option<String>,
+        /// Write the draft here ("-" for standard output) instead of [roundup] drafts_dir
+        #[arg(long, value_name = "FILE|-")]
+        out: Option<PathBuf>,
+        /// Do not poll first
+        #[arg(long)]
+        no_poll: bool,
+    },
+    /// Mark what the edited draft still holds as published, the rest skipped
+    Publish {
+        /// The edited draft
+        file: PathBuf,
+    },
+    /// List stored items
+    Items {
+        /// Only items in this state
+        #[arg(long, value_enum, default_value_t = StateFilter::All)]
+        state: StateFilter,
+        /// Print a JSON array (fields: key, source, title, author, link, short_link, summary,
+        /// published, first_seen, state, roundup)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Leave items out of drafts (by key or link)
+    Skip {
+        #[arg(required = true, value_name = "ITEM")]
+        items: Vec<String>,
+    },
+    /// Put skipped items back into drafts (by key or link)
+    Unskip {
+        #[arg(required = true, value_name = "ITEM")]
+        items: Vec<String>,
+    },
+    /// Every source's health: last fetch, status, error, items, next check
+    Sources {
+        /// Print a JSON array (fields: name, url, status, last_fetch, last_error, items,
+        /// next_check, moved_to)
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cron-scheduled polls and drafts, short-link redirects, control API
+    Daemon,
+    /// Add sources from an OPML file or a Planet (Venus) config.ini to the config
+    Import {
+        /// The OPML or config.ini file
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum, Serialize, Deserialize, PartialEq, Eq)]
+pub enum StateFilter {
+    Unseen,
+    Published,
+    Skipped,
+    All,
+}
+
+impl Command {
+    /// Makes file arguments absolute, so the command means the same when the daemon runs it.
+    pub fn absolutize(&mut self, cwd: &std::path::Path) {
+        let fix = |p: &mut PathBuf| {
+            if p.is_relative() && p.as_os_str() != "-" {
+                *p = cwd.join(&*p);
+            }
+        };
+        match self {
+            Command::Draft { out: Some(p), .. } => fix(p),
+            Command::Publish { file } | Command::Import { file } => fix(file),
+            _ => {}
+        }
+    }
+}

@@ -785,7 +785,7 @@ impl Checker<'_> {
                 format!("{name:?} is used by two sources; names must be unique"),
             );
         }
-        let url = match Url::parse(s.url.get_ref().trim()) {
+        let url = match source_url(s.url.get_ref().trim()) {
             Ok(u) if matches!(u.scheme(), "http" | "https" | "file") => u,
             Ok(u) => {
                 return self.err(
@@ -894,6 +894,16 @@ struct FilterParts<'a> {
     exclude_title: &'a Option<Spanned<String>>,
     include_authors: &'a [String],
     exclude_authors: &'a [String],
+}
+
+/// Parses a source URL. `file:path` without `//` is a path relative to the folder the command
+/// runs in (so a shipped config can point at shipped sample feeds).
+fn source_url(text: &str) -> Result<Url, url::ParseError> {
+    if let Some(rel) = text.strip_prefix("file:").filter(|r| !r.starts_with('/')) {
+        let abs = std::env::current_dir().map(|d| d.join(rel)).map_err(|_| url::ParseError::RelativeUrlWithoutBase)?;
+        return Url::from_file_path(abs).map_err(|_| url::ParseError::RelativeUrlWithoutBase);
+    }
+    Url::parse(text)
 }
 
 /// The community's own roundups come back through its blog's feed: titles like the configured
@@ -1034,6 +1044,13 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("shortener.start"), "{e}");
+    }
+
+    #[test]
+    fn relative_file_urls_resolve_against_the_working_folder() {
+        let c = parse("[[source]]\nname = \"A\"\nurl = \"file:config/samples/a.xml\"\n").unwrap();
+        let expected = Url::from_file_path(std::env::current_dir().unwrap().join("config/samples/a.xml")).unwrap();
+        assert_eq!(c.sources[0].url, expected);
     }
 
     #[test]

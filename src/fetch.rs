@@ -1,8 +1,369 @@
-//! (to be written)
+//! The HTTP client: one `reqwest::Client`, conditional GET, bounded bodies, time and redirects,
+//! per-host politeness and retries for what is transient. A fetch never fails the run: its
+//! outcome is a value (`FetchOutcome`) the poll records against the source.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::StatusCode;
+use tokio::sync::Semaphore;
+use url::Url;
+
+use crate::config::HttpConfig;
+
+/// What feeds we ask for, in order of preference.
+const ACCEPT: &str = "application/rss+xml, application/atom+xml, application/feed+json, \
+                      application/xml;q=0.9, text/xml;q=0.9, application/json;q=0.8, */*;q=0.5";
+
+/// The first retry waits this long; each further one twice as long.
+const RETRY_BASE: Duration = Duration::from_millis(500);
+
+/// A `Retry-After` longer than this is not waited for inside a poll: the source is checked again
+/// after it instead.
+const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
+
+/// The user agent when the config sets none.
 pub fn default_user_agent() -> String {
-    format!(
-        "roundup/{} (+{})",
-        env!("CARGO_PKG_VERSION"),
-        env!("CARGO_PKG_REPOSITORY")
-    )
+    format!("roundup/{} (+{})", env!("CARGO_PKG_VERSION"), env!("CARGO_PKG_REPOSITORY"))
+}
+
+/// The validators of the last successful fetch, sent back for a conditional GET.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    pub etag: Option<String>,
+    pub last_modified: Option<String>,
+}
+
+/// A body that arrived.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    pub body: Vec<u8>,
+    /// The URL the body came from, after redirects: the base for relative links.
+    pub final_url: Url,
+    pub validators: Validators,
+    pub content_type: Option<String>,
+    /// Set when every redirect on the way was permanent (301, 308): the source has moved.
+    pub moved_to: Option<Url>,
+}
+
+#[derive(Debug, Clone)]
+pub enum FetchOutcome {
+    Fetched(Fetched),
+    /// 304: nothing changed since the validators were issued.
+    NotModified { moved_to: Option<Url> },
+    Failed(Failure),
+}
+
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub error: FetchError,
+    /// The server asked us to come back after this long (429/503 Retry-After).
+    pub retry_after: Option<Duration>,
+    pub moved_to: Option<Url>,
+}
+
+/// Why a fetch failed. Messages are lowercase and say what to do when we know.
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
+pub enum FetchError {
+    #[error("timed out after {0:?} (the server is slow or hanging)")]
+    Timeout(Duration),
+    #[error("cannot connect: {0}")]
+    Connect(String),
+    #[error("HTTP {code}{}", reason_suffix(.reason))]
+    Status { code: u16, reason: String },
+    #[error("gone (HTTP 410): the feed was removed; take the source out of the config")]
+    Gone,
+    #[error("body larger than {0} bytes (raise [http] max_body if the feed is genuine)")]
+    TooLarge(u64),
+    #[error("more than {0} redirects")]
+    TooManyRedirects(usize),
+    #[error("redirect loop at {0}")]
+    RedirectLoop(String),
+    #[error("bad redirect: {0}")]
+    BadRedirect(String),
+    #[error("cannot read {path}: {message}")]
+    File { path: String, message: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+fn reason_suffix(reason: &str) -> String {
+    if reason.is_empty() {
+        String::new()
+    } else {
+        format!(" {reason}")
+    }
+}
+
+impl FetchError {
+    /// Worth trying again within the same poll: timeouts, resets, 5xx, 408, 429.
+    fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Timeout(_) | FetchError::Connect(_) => true,
+            FetchError::Status { code, .. } => *code >= 500 || *code == 408 || *code == 429,
+            FetchError::Other(m) => m.contains("reset") || m.contains("closed"),
+            _ => false,
+        }
+    }
+}
+
+/// The shared client plus the per-host semaphores.
+pub struct Fetcher {
+    client: reqwest::Client,
+    cfg: HttpConfig,
+    hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
+}
+
+impl Fetcher {
+    pub fn new(cfg: &HttpConfig) -> Result<Fetcher, FetchError> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT));
+        let client = reqwest::Client::builder()
+            .user_agent(cfg.user_agent.clone())
+            .default_headers(headers)
+            .connect_timeout(cfg.connect_timeout)
+            .timeout(cfg.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(cfg.per_host)
+            .gzip(true)
+            .brotli(true)
+            .deflate(true)
+            .build()
+            .map_err(|e| FetchError::Other(error_chain(&e)))?;
+        Ok(Fetcher {
+            client,
+            cfg: cfg.clone(),
+            hosts: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// The underlying client, for other HTTP users (the YOURLS shortener).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    fn host_permit(&self, url: &Url) -> Arc<Semaphore> {
+        let key = format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0));
+        let mut hosts = self.hosts.lock().expect("host map lock is never poisoned: no panics while held");
+        hosts.entry(key).or_insert_with(|| Arc::new(Semaphore::new(self.cfg.per_host))).clone()
+    }
+
+    /// Fetches `url` once, with retries for transient failures.
+    pub async fn fetch(&self, url: &Url, validators: &Validators) -> FetchOutcome {
+        if url.scheme() == "file" {
+            return fetch_file(url, validators, self.cfg.max_body).await;
+        }
+        let mut attempt = 0;
+        loop {
+            let outcome = {
+                let sem = self.host_permit(url);
+                let _permit = sem.acquire_owned().await.expect("host semaphores are never closed");
+                self.fetch_once(url, validators).await
+            };
+            let FetchOutcome::Failed(failure) = &outcome else {
+                return outcome;
+            };
+            if attempt >= self.cfg.retries || !failure.error.is_transient() {
+                return outcome;
+            }
+            let wait = match failure.retry_after {
+                Some(d) if d > MAX_RETRY_WAIT => return outcome,
+                Some(d) => d,
+                None => RETRY_BASE * 2u32.pow(attempt),
+            };
+            tracing::debug!(url = %url, error = %failure.error, ?wait, "retrying");
+            tokio::time::sleep(wait).await;
+            attempt += 1;
+        }
+    }
+
+    async fn fetch_once(&self, start: &Url, validators: &Validators) -> FetchOutcome {
+        let mut url = start.clone();
+        let mut seen = HashSet::new();
+        let mut all_permanent = true;
+        let mut hops = 0;
+        let failed = |error, retry_after, moved_to| FetchOutcome::Failed(Failure { error, retry_after, moved_to });
+        loop {
+            let moved = |all_permanent: bool, url: &Url| (all_permanent && hops > 0).then(|| url.clone());
+            let mut req = self.client.get(url.clone());
+            if let Some(etag) = &validators.etag {
+                req = req.header(header::IF_NONE_MATCH, etag);
+            }
+            if let Some(lm) = &validators.last_modified {
+                req = req.header(header::IF_MODIFIED_SINCE, lm);
+            }
+            let resp = match req.send().await {
+                Ok(r) => r,
+                Err(e) => return failed(self.classify(&e), None, moved(all_permanent, &url)),
+            };
+            let status = resp.status();
+            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
+                let Some(loc) = resp.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()) else {
+                    return failed(FetchError::BadRedirect(format!("HTTP {} without a Location", status.as_u16())), None, None);
+                };
+                let next = match url.join(loc) {
+                    Ok(u) if matches!(u.scheme(), "http" | "https") => u,
+                    _ => return failed(FetchError::BadRedirect(format!("to {loc:?}, not an http(s) URL")), None, None),
+                };
+                all_permanent &= matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT);
+                seen.insert(url.clone());
+                if seen.contains(&next) {
+                    return failed(FetchError::RedirectLoop(next.to_string()), None, None);
+                }
+                hops += 1;
+                if hops > self.cfg.max_redirects {
+                    return failed(FetchError::TooManyRedirects(self.cfg.max_redirects), None, None);
+                }
+                url = next;
+                continue;
+            }
+            let moved_to = moved(all_permanent, &url);
+            if status == StatusCode::NOT_MODIFIED {
+                return FetchOutcome::NotModified { moved_to };
+            }
+            if status == StatusCode::GONE {
+                return failed(FetchError::Gone, None, moved_to);
+            }
+            if !status.is_success() {
+                let retry_after = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+                let error = FetchError::Status {
+                    code: status.as_u16(),
+                    reason: status.canonical_reason().unwrap_or("").to_owned(),
+                };
+                return failed(error, retry_after, moved_to);
+            }
+            let header_str = |name| resp.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_owned);
+            let validators = Validators {
+                etag: header_str(header::ETAG),
+                last_modified: header_str(header::LAST_MODIFIED),
+            };
+            let content_type = header_str(header::CONTENT_TYPE);
+            return match self.read_body(resp).await {
+                Ok(body) => FetchOutcome::Fetched(Fetched {
+                    body,
+                    final_url: url,
+                    validators,
+                    content_type,
+                    moved_to,
+                }),
+                Err(error) => failed(error, None, moved_to),
+            };
+        }
+    }
+
+    /// Reads the body chunk by chunk, counting decompressed bytes: stops gzip bombs and endless
+    /// bodies at `max_body`.
+    async fn read_body(&self, mut resp: reqwest::Response) -> Result<Vec<u8>, FetchError> {
+        let limit = self.cfg.max_body;
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() as u64 + chunk.len() as u64 > limit {
+                        return Err(FetchError::TooLarge(limit));
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => return Ok(body),
+                Err(e) => return Err(self.classify(&e)),
+            }
+        }
+    }
+
+    fn classify(&self, e: &reqwest::Error) -> FetchError {
+        if e.is_timeout() {
+            FetchError::Timeout(self.cfg.timeout)
+        } else if e.is_connect() {
+            FetchError::Connect(error_chain(e))
+        } else {
+            FetchError::Other(error_chain(e))
+        }
+    }
+}
+
+/// reqwest's `Display` hides the cause: walk the whole chain.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        let text = s.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = s.source();
+    }
+    parts.join(": ")
+}
+
+/// `Retry-After: 120` or an HTTP date.
+fn parse_retry_after(v: &str) -> Option<Duration> {
+    if let Ok(secs) = v.trim().parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(v.trim()).ok()?;
+    let secs = (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds();
+    Some(Duration::from_secs(secs.max(0) as u64))
+}
+
+/// `file://` sources: read from disk, bounded like a body; the file's size and modification
+/// time act as its validator so an unchanged file is "not modified".
+async fn fetch_file(url: &Url, validators: &Validators, limit: u64) -> FetchOutcome {
+    let failed = |message: String| {
+        FetchOutcome::Failed(Failure {
+            error: FetchError::File { path: url.path().to_owned(), message },
+            retry_after: None,
+            moved_to: None,
+        })
+    };
+    let Ok(path) = url.to_file_path() else {
+        return failed("not a local path".into());
+    };
+    let meta = match tokio::fs::metadata(&path).await {
+        Ok(m) => m,
+        Err(e) => return failed(e.to_string()),
+    };
+    if meta.len() > limit {
+        return FetchOutcome::Failed(Failure { error: FetchError::TooLarge(limit), retry_after: None, moved_to: None });
+    }
+    let stamp = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+    let etag = stamp.map(|t| format!("\"{}-{}\"", meta.len(), t.as_nanos()));
+    if etag.is_some() && validators.etag == etag {
+        return FetchOutcome::NotModified { moved_to: None };
+    }
+    match tokio::fs::read(&path).await {
+        Ok(body) if body.len() as u64 > limit => FetchOutcome::Failed(Failure { error: FetchError::TooLarge(limit), retry_after: None, moved_to: None }),
+        Ok(body) => FetchOutcome::Fetched(Fetched {
+            body,
+            final_url: url.clone(),
+            validators: Validators { etag, last_modified: None },
+            content_type: None,
+            moved_to: None,
+        }),
+        Err(e) => failed(e.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_in_seconds_and_dates() {
+        assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn only_transient_failures_are_retried() {
+        assert!(FetchError::Status { code: 503, reason: String::new() }.is_transient());
+        assert!(FetchError::Status { code: 429, reason: String::new() }.is_transient());
+        assert!(FetchError::Status { code: 408, reason: String::new() }.is_transient());
+        assert!(!FetchError::Status { code: 404, reason: String::new() }.is_transient());
+        assert!(!FetchError::Gone.is_transient());
+        assert!(!FetchError::TooLarge(1).is_transient());
+        assert!(FetchError::Timeout(Duration::from_secs(1)).is_transient());
+    }
 }

@@ -2,6 +2,7 @@
 //! and renders the draft roundup post an editor only has to read.
 
 pub mod cli; // the command line (clap derive); its doc comments are the --help text
+pub mod commands; // the commands against an open store, output collected for terminal or control API
 pub mod config; // TOML -> validated Config
 pub mod control; // the daemon's loopback control API and its client
 pub mod daemon; // cron-scheduled polls and drafts

@@ -1,1 +1,94 @@
-fn main() {}
+//! The binary: parses the command line, runs the command, prints the error chain once and maps
+//! it to the exit code. Nothing else lives here.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use roundup::cli::{Cli, Command};
+use roundup::commands::{self, Env, Reply, EXIT_BAD_CONFIG, EXIT_FAILURE};
+use roundup::config::{self, Config};
+use roundup::store::{Store, StoreError};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(&cli);
+    let code = match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            EXIT_FAILURE
+        }
+    };
+    ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+fn init_logging(cli: &Cli) {
+    let default = match (cli.quiet, cli.verbose) {
+        (true, _) => "error",
+        (_, 0) => "warn,roundup=info",
+        (_, 1) => "info,roundup=debug",
+        _ => "debug,roundup=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<i32> {
+    let config_path = cli.config.clone().unwrap_or_else(|| PathBuf::from(config::DEFAULT_PATH));
+    if let Command::Import { file } = &cli.command {
+        let report = roundup::import::import(&config_path, file)?;
+        print!("{report}");
+        return Ok(0);
+    }
+    let cfg = match Config::load(&config_path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(EXIT_BAD_CONFIG);
+        }
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(async move {
+        if cli.command == Command::Daemon {
+            return roundup::daemon::run(cfg).await.map(|()| 0);
+        }
+        let reply = match Store::open(&cfg.store.path) {
+            Ok(store) => {
+                let mut env = Env::new(cfg, store)?;
+                env.progress = std::io::stderr().is_terminal() && !cli.quiet && !wants_json(&cli.command);
+                let reply = commands::execute(&cli.command, &env).await?;
+                env.store.flush()?;
+                reply
+            }
+            Err(StoreError::Locked { .. }) => {
+                let mut cmd = cli.command.clone();
+                cmd.absolutize(&std::env::current_dir()?);
+                tracing::debug!("store locked: sending the command to the daemon");
+                roundup::control::send(&cfg, &cmd).await?
+            }
+            Err(e) => return Err(e.into()),
+        };
+        Ok(print_reply(&reply))
+    })
+}
+
+fn wants_json(cmd: &Command) -> bool {
+    matches!(cmd, Command::Poll { json: true, .. } | Command::Items { json: true, .. } | Command::Sources { json: true })
+        || matches!(cmd, Command::Draft { out: Some(p), .. } if p.as_os_str() == "-")
+}
+
+/// Prints a reply; a closed pipe (`roundup items | head`) is not an error.
+fn print_reply(reply: &Reply) -> i32 {
+    let _ = std::io::stderr().write_all(reply.stderr.as_bytes());
+    let mut out = std::io::stdout().lock();
+    match out.write_all(reply.stdout.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => reply.code,
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => reply.code,
+        Err(e) => {
+            eprintln!("error: cannot write to standard output: {e}");
+            EXIT_FAILURE
+        }
+    }
+}

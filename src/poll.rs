@@ -1,1 +1,288 @@
-//! (to be written)
+//! One poll: every due source fetched (concurrently, politely), parsed and extracted on all
+//! cores, its items stored once, and its state recorded. A source's failure is a line in the
+//! report, never the end of the run.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use futures_util::stream::{self, StreamExt};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::{Config, Source, SourceKind};
+use crate::extract::{self, Extracted};
+use crate::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
+use crate::parse::{self, ParseError};
+use crate::source::{backoff, SourceState, Status};
+use crate::store::{Store, StoreError};
+
+pub struct PollOptions {
+    /// Fetch every source, even one not due yet (backing off after errors) or gone.
+    pub force: bool,
+    /// Draw a progress bar (on a terminal only).
+    pub progress: bool,
+    pub cancel: CancellationToken,
+}
+
+impl Default for PollOptions {
+    fn default() -> Self {
+        PollOptions { force: false, progress: false, cancel: CancellationToken::new() }
+    }
+}
+
+/// What happened to one source in this poll.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    Stored { new: usize, updated: usize, items: usize, filtered: usize, dropped: usize },
+    NotModified,
+    Failed { error: String },
+    NotDue { next_check: Option<DateTime<Utc>> },
+    Cancelled,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceReport {
+    pub name: String,
+    pub url: String,
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// Set when the server moved the feed permanently: update the config.
+    pub moved_to: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PollReport {
+    pub started: DateTime<Utc>,
+    pub duration_ms: u64,
+    pub sources: Vec<SourceReport>,
+}
+
+/// What the store keeps of the last poll (for `/healthz` and `sources`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PollSummary {
+    pub finished: DateTime<Utc>,
+    pub duration_ms: u64,
+    pub sources: usize,
+    pub new: usize,
+    pub not_modified: usize,
+    pub failed: usize,
+}
+
+pub const LAST_POLL: &str = "last_poll";
+
+impl PollReport {
+    pub fn new_items(&self) -> usize {
+        self.sources.iter().map(|s| if let Outcome::Stored { new, .. } = s.outcome { new } else { 0 }).sum()
+    }
+    pub fn failed(&self) -> usize {
+        self.sources.iter().filter(|s| matches!(s.outcome, Outcome::Failed { .. })).count()
+    }
+    pub fn not_modified(&self) -> usize {
+        self.sources.iter().filter(|s| s.outcome == Outcome::NotModified).count()
+    }
+    pub fn summary(&self) -> PollSummary {
+        PollSummary {
+            finished: self.started + chrono::Duration::milliseconds(self.duration_ms as i64),
+            duration_ms: self.duration_ms,
+            sources: self.sources.len(),
+            new: self.new_items(),
+            not_modified: self.not_modified(),
+            failed: self.failed(),
+        }
+    }
+}
+
+/// The result of fetching and parsing one source, before anything is stored.
+enum Fetched {
+    NotDue(Option<DateTime<Utc>>),
+    Cancelled,
+    NotModified { moved_to: Option<String> },
+    Items { extracted: Extracted, validators: Validators, final_url: String, moved_to: Option<String> },
+    Failed { error: String, retry_after: Option<Duration>, gone: bool, moved_to: Option<String> },
+}
+
+/// Polls every due source once and stores what is new. Only a store failure is an `Err`.
+pub async fn run(cfg: &Config, store: &Store, fetcher: &Fetcher, opts: &PollOptions, now: DateTime<Utc>) -> Result<PollReport, StoreError> {
+    let clock = Instant::now();
+    let states: Vec<SourceState> = cfg.sources.iter().map(|s| store.source_state(&s.name)).collect::<Result<_, _>>()?;
+    let cpus = Arc::new(Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)));
+    let bar = progress_bar(cfg.sources.len(), opts.progress);
+
+    // Collected up front (boxed) rather than mapped lazily: a lazy closure in the stream trips
+    // the compiler's Send check for futures that borrow (rust-lang/rust#102211).
+    type Task<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = (usize, Fetched)> + Send + 'a>>;
+    let mut tasks: Vec<Task<'_>> = Vec::with_capacity(cfg.sources.len());
+    for (i, (source, state)) in cfg.sources.iter().zip(states.iter()).enumerate() {
+        let cpus = cpus.clone();
+        tasks.push(Box::pin(async move {
+            let fetched = if opts.cancel.is_cancelled() {
+                Fetched::Cancelled
+            } else {
+                tokio::select! {
+                    f = fetch_one(cfg, source, state, fetcher, cpus, opts.force, now) => f,
+                    _ = opts.cancel.cancelled() => Fetched::Cancelled,
+                }
+            };
+            (i, fetched)
+        }));
+    }
+    let mut results = stream::iter(tasks).buffer_unordered(cfg.http.concurrency);
+
+    let mut reports: Vec<Option<SourceReport>> = vec![None; cfg.sources.len()];
+    while let Some((i, fetched)) = results.next().await {
+        let source = &cfg.sources[i];
+        let mut state = states[i].clone();
+        let outcome = record(store, source, &mut state, fetched, now)?;
+        if !matches!(outcome, Outcome::NotDue { .. } | Outcome::Cancelled) {
+            store.put_source_state(&source.name, &state)?;
+        }
+        if let Outcome::Failed { error } = &outcome {
+            tracing::warn!(source = %source.name, url = %source.url, error = %error, "source failed");
+        }
+        bar.inc(1);
+        reports[i] = Some(SourceReport {
+            name: source.name.clone(),
+            url: source.url.to_string(),
+            outcome,
+            moved_to: state.moved_to.clone(),
+        });
+    }
+    bar.finish_and_clear();
+
+    let report = PollReport {
+        started: now,
+        duration_ms: clock.elapsed().as_millis() as u64,
+        sources: reports.into_iter().flatten().collect(),
+    };
+    store.put_meta(LAST_POLL, &report.summary())?;
+    store.flush()?;
+    Ok(report)
+}
+
+async fn fetch_one(cfg: &Config, source: &Source, state: &SourceState, fetcher: &Fetcher, cpus: Arc<Semaphore>, force: bool, now: DateTime<Utc>) -> Fetched {
+    if !force && !state.is_due(now) {
+        return Fetched::NotDue(state.next_check);
+    }
+    // Validators belong to the URL that issued them: a changed config URL starts afresh.
+    let validators = if state.url == source.url.as_str() {
+        Validators { etag: state.etag.clone(), last_modified: state.last_modified.clone() }
+    } else {
+        Validators::default()
+    };
+    let fetched = match fetcher.fetch(&source.url, &validators).await {
+        FetchOutcome::Fetched(f) => f,
+        FetchOutcome::NotModified { moved_to } => return Fetched::NotModified { moved_to: moved_to.map(String::from) },
+        FetchOutcome::Failed(f) => {
+            return Fetched::Failed {
+                gone: f.error == FetchError::Gone,
+                error: f.error.to_string(),
+                retry_after: f.retry_after,
+                moved_to: f.moved_to.map(String::from),
+            };
+        }
+    };
+    let moved_to = fetched.moved_to.as_ref().map(|u| u.to_string());
+    // Parsing and extraction are CPU work: on the blocking pool, at most one per core.
+    let _cpu = cpus.acquire_owned().await.expect("the cpu semaphore is never closed");
+    let job = {
+        let source = source.clone();
+        let global = cfg.filters.clone();
+        let aliases = cfg.authors.clone();
+        let max_items = cfg.http.max_items;
+        move || parse_and_extract(&fetched.body, &fetched.final_url, &source, &global, &aliases, max_items, now)
+            .map(|e| (e, fetched.validators, fetched.final_url.to_string()))
+    };
+    match tokio::task::spawn_blocking(job).await {
+        Ok(Ok((extracted, validators, final_url))) => Fetched::Items { extracted, validators, final_url, moved_to },
+        Ok(Err(e)) => Fetched::Failed { error: e.to_string(), retry_after: None, gone: false, moved_to },
+        Err(join) => Fetched::Failed {
+            error: format!("internal error while parsing (please report it): {join}"),
+            retry_after: None,
+            gone: false,
+            moved_to,
+        },
+    }
+}
+
+/// Bytes -> items, for one source.
+pub fn parse_and_extract(
+    body: &[u8],
+    final_url: &url::Url,
+    source: &Source,
+    global: &crate::config::Filters,
+    aliases: &std::collections::BTreeMap<String, String>,
+    max_items: usize,
+    now: DateTime<Utc>,
+) -> Result<Extracted, ParseError> {
+    let feed = match &source.kind {
+        SourceKind::Feed => parse::feed::parse(body, Some(final_url))?,
+        SourceKind::Html(sel) => parse::html::scrape(body, sel, final_url)?,
+    };
+    let cx = extract::Context { source, global, aliases, base: Some(final_url), now, max_items };
+    Ok(extract::extract(&feed, &cx))
+}
+
+/// Stores what one source gave and moves its state on.
+fn record(store: &Store, source: &Source, state: &mut SourceState, fetched: Fetched, now: DateTime<Utc>) -> Result<Outcome, StoreError> {
+    let outcome = match fetched {
+        Fetched::NotDue(next) => return Ok(Outcome::NotDue { next_check: next }),
+        Fetched::Cancelled => return Ok(Outcome::Cancelled),
+        Fetched::NotModified { moved_to } => {
+            state.moved_to = moved_to;
+            state.status = Status::NotModified;
+            state.error_count = 0;
+            state.last_error = None;
+            state.next_check = Some(now);
+            Outcome::NotModified
+        }
+        Fetched::Items { extracted, validators, final_url, moved_to } => {
+            for reason in &extracted.dropped {
+                tracing::debug!(source = %source.name, reason = %reason, "entry not kept");
+            }
+            let upsert = store.upsert_items(&extracted.items)?;
+            state.status = Status::Ok;
+            state.etag = validators.etag;
+            state.last_modified = validators.last_modified;
+            state.error_count = 0;
+            state.last_error = None;
+            state.next_check = Some(now);
+            state.moved_to = moved_to;
+            state.final_url = Some(final_url);
+            Outcome::Stored {
+                new: upsert.new,
+                updated: upsert.updated,
+                items: extracted.items.len(),
+                filtered: extracted.filtered,
+                dropped: extracted.dropped.len(),
+            }
+        }
+        Fetched::Failed { error, retry_after, gone, moved_to } => {
+            state.moved_to = moved_to;
+            state.status = if gone { Status::Gone } else { Status::Failed };
+            state.error_count = state.error_count.saturating_add(1);
+            state.last_error = Some(error.clone());
+            let wait = backoff(state.error_count);
+            let asked = retry_after.and_then(|d| chrono::Duration::from_std(d).ok()).unwrap_or(wait);
+            state.next_check = Some(now + wait.max(asked));
+            Outcome::Failed { error }
+        }
+    };
+    state.url = source.url.to_string();
+    state.last_fetch = Some(now);
+    Ok(outcome)
+}
+
+fn progress_bar(len: usize, show: bool) -> indicatif::ProgressBar {
+    if !show {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} polling {pos}/{len} sources {wide_bar} {elapsed}")
+            .expect("the progress template is valid"),
+    );
+    bar
+}

@@ -1,0 +1,318 @@
+//! The commands, run against an open store. Output is collected in a `Reply` (standard output,
+//! standard error, exit code) so the same code serves the terminal and the daemon's control API.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tokio_util::sync::CancellationToken;
+
+use crate::cli::{Command, StateFilter};
+use crate::config::Config;
+use crate::fetch::Fetcher;
+use crate::item::{Item, ItemState, RoundupRef};
+use crate::poll::{self, Outcome, PollOptions, PollReport};
+use crate::store::Store;
+
+/// Exit codes (DESIGN.md): all well; unexpected failure; done but some sources failed; bad config.
+pub const EXIT_OK: i32 = 0;
+pub const EXIT_FAILURE: i32 = 1;
+pub const EXIT_SOURCES_FAILED: i32 = 2;
+pub const EXIT_BAD_CONFIG: i32 = 3;
+
+/// What a command printed, and how it ended.
+#[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Reply {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+/// Everything a command needs; the daemon keeps one for its whole life.
+#[derive(Clone)]
+pub struct Env {
+    pub cfg: Arc<Config>,
+    pub store: Store,
+    pub fetcher: Arc<Fetcher>,
+    /// Held for the length of a poll: two polls never overlap.
+    pub polling: Arc<tokio::sync::Mutex<()>>,
+    /// Draw progress bars (only when the output is a terminal).
+    pub progress: bool,
+    pub cancel: CancellationToken,
+}
+
+impl Env {
+    pub fn new(cfg: Config, store: Store) -> anyhow::Result<Env> {
+        let fetcher = Fetcher::new(&cfg.http)?;
+        Ok(Env {
+            cfg: Arc::new(cfg),
+            store,
+            fetcher: Arc::new(fetcher),
+            polling: Arc::new(tokio::sync::Mutex::new(())),
+            progress: false,
+            cancel: CancellationToken::new(),
+        })
+    }
+
+    /// One poll, waiting for a poll already under way to finish first.
+    pub async fn poll(&self, force: bool) -> anyhow::Result<PollReport> {
+        let _guard = self.polling.lock().await;
+        let opts = PollOptions { force, progress: self.progress, cancel: self.cancel.clone() };
+        let report = poll::run(&self.cfg, &self.store, &self.fetcher, &opts, Utc::now()).await?;
+        tracing::info!(
+            new = report.new_items(),
+            not_modified = report.not_modified(),
+            failed = report.failed(),
+            sources = report.sources.len(),
+            duration_ms = report.duration_ms,
+            "poll finished"
+        );
+        Ok(report)
+    }
+}
+
+/// Runs one command. `Err` is an unexpected failure (exit code 1); a command that finished with
+/// a problem the user should see (a failed source) says so in the reply's code.
+pub async fn execute(cmd: &Command, env: &Env) -> anyhow::Result<Reply> {
+    let mut reply = Reply::default();
+    match cmd {
+        Command::Poll { force, json } => {
+            let report = env.poll(*force).await?;
+            if *json {
+                reply.stdout = serde_json::to_string_pretty(&report)? + "\n";
+            } else {
+                reply.stdout = format_poll(&report);
+            }
+            if report.failed() > 0 {
+                reply.code = EXIT_SOURCES_FAILED;
+            }
+        }
+        Command::Draft { since, out, no_poll } => {
+            draft(env, since.as_deref(), out.as_deref(), *no_poll, &mut reply).await?;
+        }
+        Command::Publish { file } => {
+            publish(env, file, &mut reply).await?;
+        }
+        Command::Items { state, json } => {
+            let items = select_items(&env.store, *state)?;
+            reply.stdout = if *json { items_json(env, &items)? } else { format_items(&items) };
+        }
+        Command::Skip { items } => {
+            set_state(env, items, ItemState::Skipped, &mut reply)?;
+        }
+        Command::Unskip { items } => {
+            set_state(env, items, ItemState::Unseen, &mut reply)?;
+        }
+        Command::Sources { json } => {
+            let rows = source_rows(env)?;
+            reply.stdout = if *json { serde_json::to_string_pretty(&rows)? + "\n" } else { format_sources(&rows) };
+        }
+        Command::Daemon | Command::Import { .. } => {
+            anyhow::bail!("`{}` cannot run through the control API", command_name(cmd));
+        }
+    }
+    Ok(reply)
+}
+
+pub fn command_name(cmd: &Command) -> &'static str {
+    match cmd {
+        Command::Poll { .. } => "poll",
+        Command::Draft { .. } => "draft",
+        Command::Publish { .. } => "publish",
+        Command::Items { .. } => "items",
+        Command::Skip { .. } => "skip",
+        Command::Unskip { .. } => "unskip",
+        Command::Sources { .. } => "sources",
+        Command::Daemon => "daemon",
+        Command::Import { .. } => "import",
+    }
+}
+
+// ------------------------------------------------------------------------------------- poll
+
+pub fn format_poll(report: &PollReport) -> String {
+    let width = report.sources.iter().map(|s| s.name.chars().count()).max().unwrap_or(0).min(40);
+    let mut out = String::new();
+    for s in &report.sources {
+        let (label, detail) = match &s.outcome {
+            Outcome::Stored { new, items, filtered, .. } => {
+                let mut d = format!("{new} new, {items} items");
+                if *filtered > 0 {
+                    let _ = write!(d, ", {filtered} filtered out");
+                }
+                ("ok", d)
+            }
+            Outcome::NotModified => ("not modified", String::new()),
+            Outcome::Failed { error } => ("FAILED", format!("{}: {error}", s.url)),
+            Outcome::NotDue { next_check } => ("not due", next_check.map(|t| format!("next check {}", short_time(t))).unwrap_or_default()),
+            Outcome::Cancelled => ("cancelled", String::new()),
+        };
+        let _ = write!(out, "{label:<12}  {:<width$}  {detail}", s.name);
+        if let Some(to) = &s.moved_to {
+            let _ = write!(out, " (moved permanently to {to}: update the config)");
+        }
+        out = out.trim_end().to_owned();
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "polled {} sources in {:.1}s: {} new items, {} not modified, {} failed",
+        report.sources.iter().filter(|s| !matches!(s.outcome, Outcome::NotDue { .. } | Outcome::Cancelled)).count(),
+        report.duration_ms as f64 / 1000.0,
+        report.new_items(),
+        report.not_modified(),
+        report.failed()
+    );
+    out
+}
+
+fn short_time(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
+// ------------------------------------------------------------------------------------- items
+
+pub fn select_items(store: &Store, state: StateFilter) -> anyhow::Result<Vec<Item>> {
+    let mut items = store.items()?;
+    items.retain(|i| match state {
+        StateFilter::All => true,
+        StateFilter::Unseen => i.state == ItemState::Unseen,
+        StateFilter::Published => i.state == ItemState::Published,
+        StateFilter::Skipped => i.state == ItemState::Skipped,
+    });
+    items.sort_by(|a, b| a.published.cmp(&b.published).then_with(|| a.key.cmp(&b.key)));
+    Ok(items)
+}
+
+/// The stable `items --json` record.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ItemJson {
+    pub key: String,
+    pub source: String,
+    pub title: String,
+    pub author: String,
+    pub link: String,
+    pub short_link: Option<String>,
+    pub summary: String,
+    pub published: DateTime<Utc>,
+    pub first_seen: DateTime<Utc>,
+    pub state: ItemState,
+    pub roundup: Option<RoundupRef>,
+}
+
+fn items_json(env: &Env, items: &[Item]) -> anyhow::Result<String> {
+    let rows = items
+        .iter()
+        .map(|i| {
+            Ok(ItemJson {
+                key: i.key.clone(),
+                source: i.source.clone(),
+                title: i.title.clone(),
+                author: i.author.clone(),
+                link: i.link.clone(),
+                short_link: stored_short_link(env, &i.link)?,
+                summary: i.summary.clone(),
+                published: i.published,
+                first_seen: i.first_seen,
+                state: i.state,
+                roundup: i.roundup.clone(),
+            })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(serde_json::to_string_pretty(&rows)? + "\n")
+}
+
+fn format_items(items: &[Item]) -> String {
+    let mut out = String::new();
+    for i in items {
+        let _ = write!(out, "{}  {:<9}  {}  {} ({})", i.key, i.state.as_str(), i.published.format("%Y-%m-%d"), i.title, i.author);
+        if let Some(r) = &i.roundup {
+            let _ = write!(out, " [in {} of {}]", r.title, r.date.format("%Y-%m-%d"));
+        }
+        let _ = writeln!(out, "\n    {}", i.link);
+    }
+    let _ = writeln!(out, "{} items", items.len());
+    out
+}
+
+// ------------------------------------------------------------------------------------- sources
+
+/// The stable `sources --json` record.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SourceJson {
+    pub name: String,
+    pub url: String,
+    pub status: String,
+    pub last_fetch: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub items: usize,
+    pub next_check: Option<DateTime<Utc>>,
+    pub moved_to: Option<String>,
+    pub error_count: u32,
+}
+
+fn source_rows(env: &Env) -> anyhow::Result<Vec<SourceJson>> {
+    let mut counts = std::collections::HashMap::<String, usize>::new();
+    for item in env.store.items()? {
+        *counts.entry(item.source).or_default() += 1;
+    }
+    env.cfg
+        .sources
+        .iter()
+        .map(|s| {
+            let st = env.store.source_state(&s.name)?;
+            Ok(SourceJson {
+                name: s.name.clone(),
+                url: s.url.to_string(),
+                status: st.status.as_str().to_owned(),
+                last_fetch: st.last_fetch,
+                last_error: st.last_error,
+                items: counts.get(&s.name).copied().unwrap_or(0),
+                next_check: st.next_check,
+                moved_to: st.moved_to,
+                error_count: st.error_count,
+            })
+        })
+        .collect()
+}
+
+fn format_sources(rows: &[SourceJson]) -> String {
+    let width = rows.iter().map(|s| s.name.chars().count()).max().unwrap_or(0).min(40);
+    let mut out = String::new();
+    for r in rows {
+        let _ = write!(out, "{:<width$}  {:<12}  {:>4} items", r.name, r.status, r.items);
+        if let Some(t) = r.last_fetch {
+            let _ = write!(out, "  last fetch {}", short_time(t));
+        }
+        if let Some(e) = &r.last_error {
+            let _ = write!(out, "  error: {e}");
+        }
+        if let Some(m) = &r.moved_to {
+            let _ = write!(out, "  moved permanently to {m}");
+        }
+        out.push('\n');
+    }
+    let failing = rows.iter().filter(|r| r.last_error.is_some()).count();
+    let _ = writeln!(out, "{} sources, {failing} failing", rows.len());
+    out
+}
+
+// ------------------------------------------------------------------------------------- drafts
+// (wired to draft.rs / publish.rs / shorten.rs when they land)
+
+async fn draft(_env: &Env, _since: Option<&str>, _out: Option<&std::path::Path>, _no_poll: bool, _reply: &mut Reply) -> anyhow::Result<()> {
+    anyhow::bail!("draft is not built yet")
+}
+
+async fn publish(_env: &Env, _file: &std::path::Path, _reply: &mut Reply) -> anyhow::Result<()> {
+    anyhow::bail!("publish is not built yet")
+}
+
+fn set_state(_env: &Env, _items: &[String], _state: ItemState, _reply: &mut Reply) -> anyhow::Result<()> {
+    anyhow::bail!("skip is not built yet")
+}
+
+fn stored_short_link(env: &Env, url: &str) -> anyhow::Result<Option<String>> {
+    Ok(env.store.code_for(url)?.map(|c| format!("{}{c}", env.cfg.shortener.base_url)))
+}

@@ -1,0 +1,246 @@
+//! `roundup daemon` as it runs on a server: the real binary, an every-second poll schedule, a
+//! local feed server, commands through the control API, short-link redirects, SIGTERM, and
+//! SIGKILL at arbitrary points followed by a restart.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use axum::http::header;
+use axum::routing::get;
+use axum::Router;
+
+fn rss(feed: usize, items: usize) -> String {
+    let mut s = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Feed {feed}</title><link>http://blog{feed}.example/</link>"
+    );
+    for i in 0..items {
+        s.push_str(&format!(
+            "<item><title>Post {i} of blog {feed}</title><link>http://blog{feed}.example/{i}/</link>\
+             <guid>http://blog{feed}.example/?p={i}</guid><author>author{feed}@blog{feed}.example (Author {feed})</author>\
+             <pubDate>Mon, {day:02} May 2016 10:00:00 +0000</pubDate>\
+             <description>&lt;p&gt;This is the first paragraph of post {i} of blog {feed}. It says something.&lt;/p&gt;</description></item>",
+            day = 1 + i % 28
+        ));
+    }
+    s.push_str("</channel></rss>");
+    s
+}
+
+/// Serves `feeds` feeds of `items` items each at /feed/{n}, each answer delayed by `delay`.
+async fn feed_server(items: usize, delay: Duration) -> std::net::SocketAddr {
+    let app = Router::new().route(
+        "/feed/{n}",
+        get(move |axum::extract::Path(n): axum::extract::Path<usize>| async move {
+            tokio::time::sleep(delay).await;
+            ([(header::CONTENT_TYPE, "application/rss+xml")], rss(n, items))
+        }),
+    );
+    common::serve(app).await
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+fn write_config(dir: &Path, feeds: std::net::SocketAddr, n: usize, listen: u16) -> PathBuf {
+    let mut cfg = format!(
+        r#"[store]
+path = "state/roundup.db"
+
+[roundup]
+drafts_dir = "drafts"
+since = "2016-04-01"
+
+[schedule]
+poll = "* * * * * *"
+draft = "0 0 1 1 *"
+timezone = "Europe/Paris"
+
+[serve]
+listen = "127.0.0.1:{listen}"
+
+[shortener]
+kind = "builtin"
+base_url = "http://127.0.0.1:{listen}/"
+start = "6e"
+
+[http]
+timeout = "5s"
+"#
+    );
+    for i in 0..n {
+        cfg.push_str(&format!("\n[[source]]\nname = \"Blog {i}\"\nurl = \"http://{feeds}/feed/{i}\"\n"));
+    }
+    let path = dir.join("roundup.toml");
+    std::fs::write(&path, cfg).unwrap();
+    path
+}
+
+fn start_daemon(dir: &Path) -> Child {
+    let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("daemon.log")).unwrap();
+    Command::new(env!("CARGO_BIN_EXE_roundup"))
+        .args(["--config", "roundup.toml", "daemon"])
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(log)
+        .spawn()
+        .expect("start the daemon")
+}
+
+async fn roundup(dir: &Path, args: &[&str]) -> Output {
+    let dir = dir.to_owned();
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_roundup")).args(&args).current_dir(&dir).env_remove("RUST_LOG").output().unwrap()
+    })
+    .await
+    .unwrap()
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(5)).build().unwrap()
+}
+
+/// Waits until /healthz reports a finished poll (or gives up after `limit`).
+async fn wait_for_poll(port: u16, limit: Duration) -> serde_json::Value {
+    let started = Instant::now();
+    loop {
+        if let Ok(r) = client().get(format!("http://127.0.0.1:{port}/healthz")).send().await {
+            if let Ok(v) = r.json::<serde_json::Value>().await {
+                if !v["last_poll"].is_null() {
+                    return v;
+                }
+            }
+        }
+        assert!(started.elapsed() < limit, "no poll reported by /healthz within {limit:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn signal(child: &Child, sig: &str) {
+    let ok = Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap().success();
+    assert!(ok, "kill {sig}");
+}
+
+fn wait_exit(child: &mut Child, limit: Duration) -> Option<i32> {
+    let started = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("the daemon did not stop within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn daemon_polls_serves_links_takes_commands_and_stops_on_sigterm() {
+    let feeds = feed_server(3, Duration::ZERO).await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    write_config(dir.path(), feeds, 2, port);
+    let mut daemon = start_daemon(dir.path());
+
+    let health = wait_for_poll(port, Duration::from_secs(20)).await;
+    assert_eq!(health["failing_sources"], 0, "{health}");
+    assert_eq!(health["status"], "ok");
+
+    // Commands go through the control API while the daemon holds the store.
+    let items = roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await;
+    assert_eq!(items.status.code(), Some(0), "{}", String::from_utf8_lossy(&items.stderr));
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&items.stdout).unwrap();
+    assert_eq!(items.len(), 6);
+
+    let draft = roundup(dir.path(), &["--config", "roundup.toml", "draft", "--no-poll", "--out", "draft.md"]).await;
+    assert_eq!(draft.status.code(), Some(0), "{}", String::from_utf8_lossy(&draft.stderr));
+    let text = std::fs::read_to_string(dir.path().join("draft.md")).unwrap();
+    let short = format!("http://127.0.0.1:{port}/6e");
+    assert!(text.contains(&format!("[{short}]({short})")), "{text}");
+
+    // The short link redirects to the post; anything else is a 404.
+    let r = client().get(&short).send().await.unwrap();
+    assert!(r.status().is_redirection(), "{}", r.status());
+    let target = r.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(items.iter().any(|i| i["link"] == target.as_str()), "{target}");
+    for path in ["zzzz", "6e/../6f", "..%2f..%2fetc%2fpasswd", "http:%2f%2fevil.example"] {
+        let r = client().get(format!("http://127.0.0.1:{port}/{path}")).send().await.unwrap();
+        assert_eq!(r.status(), 404, "/{path}");
+    }
+
+    signal(&daemon, "-TERM");
+    assert_eq!(wait_exit(&mut daemon, Duration::from_secs(10)), Some(0));
+    assert!(!dir.path().join("state/roundup.db.control").exists(), "control file removed");
+
+    // With the daemon gone the store opens directly, and holds what the daemon stored.
+    let items = roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await;
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&items.stdout).unwrap();
+    assert_eq!(items.len(), 6);
+    let log = std::fs::read_to_string(dir.path().join("daemon.log")).unwrap();
+    assert!(log.contains("poll finished"), "{log}");
+    assert!(log.contains("next run"), "{log}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn without_a_daemon_a_locked_store_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("roundup.toml"), "[store]\npath = \"state/x.db\"\n").unwrap();
+    let _held = roundup::store::Store::open(&dir.path().join("state/x.db")).unwrap();
+    let out = roundup(dir.path(), &["--config", "roundup.toml", "sources"]).await;
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("locked by another process") && err.contains("no daemon control file"), "{err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigkill_at_any_point_loses_nothing_and_duplicates_nothing() {
+    const FEEDS: usize = 40;
+    const ITEMS: usize = 10;
+    let feeds = feed_server(ITEMS, Duration::from_millis(30)).await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    write_config(dir.path(), feeds, FEEDS, port);
+
+    let mut seen_before = 0usize;
+    for (round, wait_ms) in [150u64, 400, 700, 1100, 1600].into_iter().enumerate() {
+        let mut daemon = start_daemon(dir.path());
+        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
+        daemon.kill().unwrap(); // SIGKILL
+        daemon.wait().unwrap();
+        // Whatever a previous round stored is still there, once.
+        let out = roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await;
+        assert_eq!(out.status.code(), Some(0), "round {round}: {}", String::from_utf8_lossy(&out.stderr));
+        let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let mut links: Vec<&str> = items.iter().map(|i| i["link"].as_str().unwrap()).collect();
+        links.sort();
+        links.dedup();
+        assert_eq!(links.len(), items.len(), "round {round}: duplicates");
+        assert!(items.len() >= seen_before, "round {round}: lost items ({} < {seen_before})", items.len());
+        seen_before = items.len();
+    }
+
+    // A restarted daemon completes its next poll and ends with every item exactly once.
+    let mut daemon = start_daemon(dir.path());
+    wait_for_poll(port, Duration::from_secs(30)).await;
+    let started = Instant::now();
+    loop {
+        let out = roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await;
+        let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap_or_default();
+        if items.len() == FEEDS * ITEMS {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "only {} of {} items after restart", items.len(), FEEDS * ITEMS);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    signal(&daemon, "-TERM");
+    assert_eq!(wait_exit(&mut daemon, Duration::from_secs(10)), Some(0));
+    let out = roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await;
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(items.len(), FEEDS * ITEMS, "nothing lost, nothing duplicated");
+}
