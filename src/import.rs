@@ -1,4 +1,529 @@
-//! (stub until branch c lands)
-pub fn import(_config: &std::path::Path, _file: &std::path::Path) -> anyhow::Result<String> {
-    anyhow::bail!("import is not built yet")
+//! `roundup import FILE`: sources from an OPML subscription list or a Planet (Venus) config.ini,
+//! appended to the config file as `[[source]]` blocks. Owns recognising the two formats, skipping
+//! feeds the config already has (URLs compared without scheme or trailing slash), making names
+//! unique, and the write: the user's text is kept as it is and the blocks appended, the result
+//! validated with `Config::parse` and written atomically (temp file + rename).
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+
+use regex::Regex;
+use url::Url;
+
+use crate::config::{Config, ConfigError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{path} is neither an OPML file (no <opml> element) nor a Planet config.ini (no [Planet] section or [http…] feed sections); give one of those")]
+    Unrecognised { path: PathBuf },
+    #[error("the config is not valid, fix it before importing: {0}")]
+    Config(ConfigError),
+    #[error(
+        "nothing written: the config with the sources from {file} would not be valid: {source}"
+    )]
+    Invalid { file: PathBuf, source: ConfigError },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportReport {
+    /// Names of the sources added, in file order.
+    pub added: Vec<String>,
+    pub skipped: Vec<Skipped>,
+    /// Repairs made to what the file said (an `&amp;` in a URL, a doubled scheme, a renamed
+    /// source).
+    pub notes: Vec<String>,
+}
+
+/// A feed of the file that was not added.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Skipped {
+    pub name: String,
+    pub url: String,
+    pub reason: String,
+}
+
+/// A feed as the file lists it.
+#[derive(Debug, Clone, PartialEq)]
+struct Feed {
+    name: Option<String>,
+    url: String,
+}
+
+/// Adds the feeds of `file` (OPML or Planet config.ini) to the config at `config_path`. A
+/// missing config file is created.
+pub fn import(config_path: &Path, file: &Path) -> Result<ImportReport, ImportError> {
+    let bytes = std::fs::read(file).map_err(|source| ImportError::Read {
+        path: file.to_owned(),
+        source,
+    })?;
+    let input = String::from_utf8_lossy(&bytes);
+    let input = input.trim_start_matches('\u{feff}');
+    let feeds = if is_opml(input) {
+        opml_feeds(input)
+    } else if is_planet(input) {
+        planet_feeds(input)
+    } else {
+        return Err(ImportError::Unrecognised {
+            path: file.to_owned(),
+        });
+    };
+
+    let text = match std::fs::read_to_string(config_path) {
+        Ok(t) => t,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(source) => {
+            return Err(ImportError::Read {
+                path: config_path.to_owned(),
+                source,
+            })
+        }
+    };
+    let config = Config::parse(config_path, &text).map_err(ImportError::Config)?;
+    let mut names: HashSet<String> = config.sources.iter().map(|s| s.name.clone()).collect();
+    let mut urls: HashSet<String> = config.sources.iter().map(|s| url_key(&s.url)).collect();
+
+    let mut report = ImportReport::default();
+    let mut blocks = String::new();
+    for feed in feeds {
+        let shown = feed.name.clone().unwrap_or_default();
+        let skip = |reason: String| Skipped {
+            name: shown.clone(),
+            url: feed.url.clone(),
+            reason,
+        };
+        let (url, repairs) = match repair_url(&feed.url) {
+            Ok(v) => v,
+            Err(reason) => {
+                report.skipped.push(skip(reason));
+                continue;
+            }
+        };
+        report.notes.extend(repairs);
+        if !urls.insert(url_key(&url)) {
+            report
+                .skipped
+                .push(skip("its url is already in the config".to_owned()));
+            continue;
+        }
+        let wanted = feed
+            .name
+            .filter(|n| !n.is_empty())
+            .or_else(|| url.host_str().map(str::to_owned))
+            .unwrap_or_else(|| url.to_string());
+        let name = unique_name(&wanted, &names);
+        if name != wanted {
+            report.notes.push(format!(
+                "{wanted:?} is already a source name; {url} was added as {name:?}"
+            ));
+        }
+        names.insert(name.clone());
+        blocks.push_str(&format!(
+            "\n[[source]]\nname = {}\nurl = {}\n",
+            toml_string(&name),
+            toml_string(url.as_str())
+        ));
+        report.added.push(name);
+    }
+    if report.added.is_empty() {
+        return Ok(report);
+    }
+
+    let mut out = text;
+    if !out.is_empty() && !out.ends_with('\n') {
+        out.push('\n');
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "# Imported from {}.\n",
+        file.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| file.display().to_string())
+    ));
+    out.push_str(&blocks);
+    Config::parse(config_path, &out).map_err(|source| ImportError::Invalid {
+        file: file.to_owned(),
+        source,
+    })?;
+    write_atomically(config_path, &out).map_err(|source| ImportError::Write {
+        path: config_path.to_owned(),
+        source,
+    })?;
+    Ok(report)
+}
+
+fn is_opml(text: &str) -> bool {
+    static OPML: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?i)<opml[\s>]").expect("the opml pattern is valid"));
+    OPML.is_match(text)
+}
+
+fn is_planet(text: &str) -> bool {
+    text.lines().any(|l| {
+        let l = l.trim();
+        l.eq_ignore_ascii_case("[planet]") || section(l).is_some_and(is_feed_section)
+    })
+}
+
+/// The name of a section header line, `[name]`.
+fn section(line: &str) -> Option<&str> {
+    line.strip_prefix('[')?.strip_suffix(']').map(str::trim)
+}
+
+fn is_feed_section(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    lower.starts_with("http://") || lower.starts_with("https://")
+}
+
+/// Every `<outline>` with an `xmlUrl`, at any depth; commented-out outlines are not read.
+fn opml_feeds(text: &str) -> Vec<Feed> {
+    static COMMENT: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"(?s)<!--.*?-->").expect("the comment pattern is valid"));
+    static OUTLINE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)<outline\b((?:[^>'\x22]|'[^']*'|\x22[^\x22]*\x22)*)>")
+            .expect("the outline pattern is valid")
+    });
+    static ATTR: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)')"#)
+            .expect("the attribute pattern is valid")
+    });
+    let text = COMMENT.replace_all(text, "");
+    let mut feeds = Vec::new();
+    for outline in OUTLINE.captures_iter(&text) {
+        let mut url = None;
+        let mut title = None;
+        let mut label = None;
+        for a in ATTR.captures_iter(&outline[1]) {
+            let value = a.get(2).or_else(|| a.get(3)).map_or("", |m| m.as_str());
+            let value = html_escape::decode_html_entities(value).trim().to_owned();
+            match a[1].to_ascii_lowercase().as_str() {
+                "xmlurl" => url = Some(value),
+                "title" => title = Some(value),
+                "text" => label = Some(value),
+                _ => {}
+            }
+        }
+        if let Some(url) = url.filter(|u| !u.is_empty()) {
+            let name = label
+                .filter(|t| !t.is_empty())
+                .or(title.filter(|t| !t.is_empty()));
+            feeds.push(Feed { name, url });
+        }
+    }
+    feeds
+}
+
+/// `[URL]` sections with their `name`; [Planet], [DEFAULT] and other options are ignored, and
+/// commented-out sections (`#` or `;`) are not feeds.
+fn planet_feeds(text: &str) -> Vec<Feed> {
+    let mut feeds: Vec<Feed> = Vec::new();
+    let mut in_feed = false;
+    for line in text.lines() {
+        if line.starts_with(char::is_whitespace) && !line.trim().is_empty() {
+            continue; // a continuation of the previous option's value
+        }
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(name) = section(line) {
+            in_feed = is_feed_section(name);
+            if in_feed {
+                feeds.push(Feed {
+                    name: None,
+                    url: name.to_owned(),
+                });
+            }
+            continue;
+        }
+        if !in_feed {
+            continue;
+        }
+        let Some((key, value)) = line.split_once(['=', ':']) else {
+            continue;
+        };
+        if key.trim().eq_ignore_ascii_case("name") {
+            if let Some(feed) = feeds.last_mut() {
+                feed.name = Some(value.trim().to_owned()).filter(|v| !v.is_empty());
+            }
+        }
+    }
+    feeds
+}
+
+/// Parses a feed URL, repairing what hand-written lists get wrong: `&amp;` for `&`, and a
+/// doubled scheme (`http://https://host/`).
+fn repair_url(raw: &str) -> Result<(Url, Vec<String>), String> {
+    let mut notes = Vec::new();
+    let mut s = raw.trim().to_owned();
+    if s.contains("&amp;") {
+        s = s.replace("&amp;", "&");
+        notes.push(format!("{raw}: &amp; read as &"));
+    }
+    let lower = s.to_ascii_lowercase();
+    for outer in ["http://", "https://"] {
+        if lower.starts_with(outer) {
+            let rest = &lower[outer.len()..];
+            if rest.starts_with("http://") || rest.starts_with("https://") {
+                s = s[outer.len()..].to_owned();
+                notes.push(format!("{raw}: doubled scheme, read as {s}"));
+            }
+            break;
+        }
+    }
+    match Url::parse(&s) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok((u, notes)),
+        Ok(u) => Err(format!(
+            "{} URLs are not feeds roundup can fetch (give http or https)",
+            u.scheme()
+        )),
+        Err(e) => Err(format!("not a URL: {e}")),
+    }
+}
+
+/// The URL as compared for duplicates: no scheme, no trailing slash.
+fn url_key(url: &Url) -> String {
+    let s = url.as_str();
+    let s = s.split_once("://").map_or(s, |(_, rest)| rest);
+    s.trim_end_matches('/').to_owned()
+}
+
+fn unique_name(wanted: &str, taken: &HashSet<String>) -> String {
+    if !taken.contains(wanted) {
+        return wanted.to_owned();
+    }
+    (2..)
+        .map(|n| format!("{wanted} ({n})"))
+        .find(|n| !taken.contains(n))
+        .expect("an unused numbered name exists")
+}
+
+/// A TOML basic string.
+fn toml_string(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Writes a sibling temp file, syncs it, then renames it over `path`, so a crash leaves the old
+/// config or the new one, never half of one.
+fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "config".to_owned());
+    let tmp = dir.join(format!(".{file_name}.import-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            std::fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/import")
+            .join(name)
+    }
+
+    const BASE: &str = "# our community\n[store]\npath = \"x.db\"   # keep me\n\n[[source]]\nname = \"Rich Bowen\"\nurl = \"http://drbacchus.com/tag/openstack/feed/\"\n";
+
+    fn config_with(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("roundup.toml");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn shipped_configs_load() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let c = Config::load(&root.join("config/roundup.toml")).unwrap();
+        assert!(c.sources.len() >= 40, "{}", c.sources.len());
+        assert_eq!(c.roundup.title, "RDO blogs over the last few weeks");
+        assert_eq!(c.authors["dmsimard"], "David Moreau Simard");
+        assert_eq!(c.authors["geguileo"], "Gorka Eguileor");
+        assert_eq!(c.schedule.draft.to_string(), "0 9 * * 1");
+        let d = Config::load(&root.join("config/demo.toml")).unwrap();
+        assert_eq!(d.store.path, Path::new("state/demo.db"));
+        assert!(d.sources.len() >= 4);
+        for s in &d.sources {
+            assert_eq!(s.url.scheme(), "file", "{}", s.name);
+        }
+        assert_eq!(d.series.len(), 1);
+    }
+
+    #[test]
+    fn demo_samples_exist() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(root.join("config/demo.toml")).unwrap();
+        let re = Regex::new(r#"url = "file:(config/samples/[^"]+)""#).unwrap();
+        let mut n = 0;
+        for c in re.captures_iter(&text) {
+            assert!(root.join(&c[1]).is_file(), "{} is missing", &c[1]);
+            n += 1;
+        }
+        assert!(n >= 4);
+    }
+
+    #[test]
+    fn opml_nested_outlines_are_appended_keeping_the_text() {
+        let (_dir, cfg) = config_with(BASE);
+        let r = import(&cfg, &fixture("nested-outlines.opml")).unwrap();
+        assert_eq!(
+            r.added,
+            [
+                "Lars Kellogg-Stedman",
+                "Kashyap Chamarthy",
+                "Tim Bell",
+                "planet.example.org"
+            ]
+        );
+        // https vs http and a missing trailing slash are the same feed.
+        assert_eq!(r.skipped.len(), 1, "{:?}", r.skipped);
+        assert_eq!(r.skipped[0].name, "Rich Bowen (OpenStack tag)");
+        assert!(r.skipped[0].reason.contains("already in the config"));
+        let text = std::fs::read_to_string(&cfg).unwrap();
+        assert!(text.starts_with(BASE), "{text}");
+        assert!(text.contains("# Imported from nested-outlines.opml."));
+        assert!(text.contains(
+            "[[source]]\nname = \"Tim Bell\"\nurl = \"https://openstack-in-production.blogspot.com/feeds/posts/default\"\n"
+        ));
+        let c = Config::load(&cfg).unwrap();
+        assert_eq!(c.sources.len(), 5);
+        // Importing again adds nothing and leaves the file alone.
+        let again = import(&cfg, &fixture("nested-outlines.opml")).unwrap();
+        assert!(again.added.is_empty());
+        assert_eq!(again.skipped.len(), 5);
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), text);
+    }
+
+    #[test]
+    fn planet_ini_sections_become_sources() {
+        let (_dir, cfg) = config_with(BASE);
+        let r = import(&cfg, &fixture("planet-venus.ini")).unwrap();
+        // [Planet], [DEFAULT] and commented-out sections are not feeds; the duplicate name
+        // "Rich Bowen" gets a number.
+        assert_eq!(
+            r.added,
+            [
+                "Giulio Fidente",
+                "Rich Bowen (2)",
+                "Gorka Eguileor",
+                "James Slagle",
+                "www.example.net"
+            ]
+        );
+        assert_eq!(r.skipped.len(), 1);
+        assert!(r.skipped[0].reason.contains("already in the config"));
+        assert!(r.notes.iter().any(|n| n.contains("&amp;")), "{:?}", r.notes);
+        let c = Config::load(&cfg).unwrap();
+        assert_eq!(
+            c.source("Gorka Eguileor").unwrap().url.as_str(),
+            "https://gorka.eguileor.com/feed/?cat=10&feed=rss2"
+        );
+        assert_eq!(
+            c.source("James Slagle").unwrap().url.as_str(),
+            "https://blogslagle.wordpress.com/feed/"
+        );
+        let text = std::fs::read_to_string(&cfg).unwrap();
+        assert!(!text.contains("ask.openstack.org"));
+        assert!(!text.contains("Liz Blanchard"));
+    }
+
+    #[test]
+    fn a_missing_config_is_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let cfg = dir.path().join("new.toml");
+        let r = import(&cfg, &fixture("nested-outlines.opml")).unwrap();
+        assert_eq!(r.added.len(), 5);
+        assert_eq!(Config::load(&cfg).unwrap().sources.len(), 5);
+    }
+
+    #[test]
+    fn other_files_are_refused_by_name() {
+        let (dir, cfg) = config_with(BASE);
+        let other = dir.path().join("notes.txt");
+        std::fs::write(&other, "just some notes\n[not a section\n").unwrap();
+        let e = import(&cfg, &other).unwrap_err().to_string();
+        assert!(e.contains("notes.txt is neither an OPML file"), "{e}");
+        let e = import(&cfg, &dir.path().join("absent.opml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("cannot read ") && e.contains("absent.opml"),
+            "{e}"
+        );
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), BASE);
+    }
+
+    #[test]
+    fn an_invalid_config_is_not_touched() {
+        let (_dir, cfg) = config_with("[store]\npath = 3\n");
+        let e = import(&cfg, &fixture("nested-outlines.opml"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("fix it before importing"), "{e}");
+        assert_eq!(
+            std::fs::read_to_string(&cfg).unwrap(),
+            "[store]\npath = 3\n"
+        );
+    }
+
+    #[test]
+    fn names_are_quoted_for_toml() {
+        assert_eq!(toml_string("a \"b\" \\ c"), r#""a \"b\" \\ c""#);
+        let t = format!("x = {}\n", toml_string("tab\there\u{1}"));
+        let v: toml::Table = toml::from_str(&t).unwrap();
+        assert_eq!(v["x"].as_str(), Some("tab\there\u{1}"));
+    }
+
+    #[test]
+    fn url_keys_ignore_scheme_and_trailing_slash() {
+        let k = |s: &str| url_key(&Url::parse(s).unwrap());
+        assert_eq!(k("http://A.example/feed/"), k("https://a.example/feed"));
+        assert_ne!(k("https://a.example/feed?x=1"), k("https://a.example/feed"));
+    }
 }

@@ -1,5 +1,407 @@
-//! (stub until branch c lands)
-use super::{ParseError, ParsedFeed};
-pub fn scrape(_html: &[u8], _sel: &crate::config::HtmlSelectors, _base: &url::Url) -> Result<ParsedFeed, ParseError> {
-    Err(ParseError::Empty)
+//! HTML pages -> entries, for `kind = "html"` sources (blogs without a usable feed). Owns the
+//! page's decoding (`<meta charset>` honoured, else UTF-8) and the reading of each post out of
+//! the configured CSS selectors. scraper's `Html` is neither Send nor Sync, so it lives and dies
+//! inside `scrape`, which returns owned data.
+
+use std::sync::LazyLock;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use regex::Regex;
+use scraper::{ElementRef, Html, Node, Selector};
+use url::Url;
+
+use super::{Entry, ParseError, ParsedFeed};
+use crate::config::HtmlSelectors;
+
+/// How far into the page a `<meta charset>` is looked for (HTML puts it in the first 1024 bytes;
+/// real pages are sloppier).
+const CHARSET_SCAN: usize = 4096;
+
+/// Reads every element matching `sel.item` as one post.
+pub fn scrape(html: &[u8], sel: &HtmlSelectors, base: &Url) -> Result<ParsedFeed, ParseError> {
+    if html.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(ParseError::Empty);
+    }
+    let text = decode(html);
+    let doc = Html::parse_document(&text);
+    let compile = |what: &str, s: &str| {
+        Selector::parse(s).map_err(|e| {
+            ParseError::Scrape(format!("the {what} selector {s:?} is not valid CSS: {e}"))
+        })
+    };
+    let item = compile("item", &sel.item)?;
+    let title = compile("title", &sel.title)?;
+    let link = compile("link", &sel.link)?;
+    let summary = sel
+        .summary
+        .as_deref()
+        .map(|s| compile("summary", s))
+        .transpose()?;
+    let author = sel
+        .author
+        .as_deref()
+        .map(|s| compile("author", s))
+        .transpose()?;
+    let date = sel
+        .date
+        .as_deref()
+        .map(|s| compile("date", s))
+        .transpose()?;
+    let anchor = Selector::parse("a[href]").expect("a[href] is a valid selector");
+
+    let mut matched = 0;
+    let mut entries = Vec::new();
+    for el in doc.select(&item) {
+        matched += 1;
+        let entry = Entry {
+            title: el
+                .select(&title)
+                .next()
+                .map(element_text)
+                .filter(|t| !t.is_empty()),
+            link: el
+                .select(&link)
+                .next()
+                .and_then(|l| href(l, &anchor))
+                .and_then(|h| resolve(base, &h)),
+            summary: summary
+                .as_ref()
+                .and_then(|s| el.select(s).next())
+                .map(|s| s.inner_html().trim().to_owned())
+                .filter(|s| !s.is_empty()),
+            authors: author
+                .as_ref()
+                .and_then(|s| el.select(s).next())
+                .map(element_text)
+                .map(|a| strip_by(&a).to_owned())
+                .filter(|a| !a.is_empty())
+                .into_iter()
+                .collect(),
+            published: date
+                .as_ref()
+                .and_then(|s| el.select(s).next())
+                .and_then(element_date),
+            ..Entry::default()
+        };
+        if entry.title.is_some() || entry.link.is_some() {
+            entries.push(entry);
+        }
+    }
+    if matched == 0 {
+        return Err(ParseError::Scrape(format!(
+            "the item selector {:?} matched nothing on the page (check it against the page's HTML)",
+            sel.item
+        )));
+    }
+    if entries.is_empty() {
+        return Err(ParseError::Scrape(format!(
+            "the item selector {:?} matched {matched} elements, but none held a title ({:?}) or a link ({:?})",
+            sel.item, sel.title, sel.link
+        )));
+    }
+    let page_title = Selector::parse("title").expect("title is a valid selector");
+    Ok(ParsedFeed {
+        title: doc
+            .select(&page_title)
+            .next()
+            .map(element_text)
+            .filter(|t| !t.is_empty()),
+        authors: Vec::new(),
+        entries,
+    })
+}
+
+/// The page as text: a byte-order mark or a `<meta charset>` wins, else UTF-8 (bad bytes
+/// replaced).
+fn decode(bytes: &[u8]) -> String {
+    if let Some((enc, bom)) = encoding_rs::Encoding::for_bom(bytes) {
+        return enc
+            .decode_without_bom_handling(&bytes[bom..])
+            .0
+            .into_owned();
+    }
+    static META: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"(?i)<meta[^>]+charset\s*=\s*["']?\s*([a-z0-9_:.\-]+)"#)
+            .expect("the charset pattern is a valid regex")
+    });
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(CHARSET_SCAN)]);
+    let encoding = META
+        .captures(&head)
+        .and_then(|c| encoding_rs::Encoding::for_label(c[1].as_bytes()))
+        // A page that says UTF-16 in ASCII is not UTF-16 (HTML's rule).
+        .map(|e| e.output_encoding())
+        .unwrap_or(encoding_rs::UTF_8);
+    encoding.decode_without_bom_handling(bytes).0.into_owned()
+}
+
+/// The element's text with scripts and styles left out, `<br>` and blocks read as spaces,
+/// whitespace collapsed.
+fn element_text(el: ElementRef<'_>) -> String {
+    let mut out = String::new();
+    collect_text(el, &mut out);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn collect_text(el: ElementRef<'_>, out: &mut String) {
+    for child in el.children() {
+        match child.value() {
+            Node::Text(t) => out.push_str(t),
+            Node::Element(e) => {
+                let name = e.name();
+                if matches!(name, "script" | "style" | "noscript" | "template") {
+                    continue;
+                }
+                if let Some(c) = ElementRef::wrap(child) {
+                    out.push(' ');
+                    collect_text(c, out);
+                    out.push(' ');
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The link element's href, or that of its first `a[href]` descendant.
+fn href(el: ElementRef<'_>, anchor: &Selector) -> Option<String> {
+    el.value()
+        .attr("href")
+        .or_else(|| {
+            el.select(anchor)
+                .next()
+                .and_then(|a| a.value().attr("href"))
+        })
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+}
+
+/// Only http(s) links are kept: a `javascript:` or `mailto:` link is not a post.
+fn resolve(base: &Url, href: &str) -> Option<String> {
+    base.join(href)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https"))
+        .map(String::from)
+}
+
+/// "By Jason Snell" -> "Jason Snell".
+fn strip_by(s: &str) -> &str {
+    let t = s.trim();
+    match t.get(..3) {
+        Some(p) if p.eq_ignore_ascii_case("by ") => t[3..].trim_start(),
+        _ => t,
+    }
+}
+
+/// A `datetime` attribute (on the element or a `<time>` inside it), else the element's text.
+fn element_date(el: ElementRef<'_>) -> Option<DateTime<Utc>> {
+    let time = Selector::parse("time[datetime]").expect("time[datetime] is a valid selector");
+    el.value()
+        .attr("datetime")
+        .or_else(|| {
+            el.select(&time)
+                .next()
+                .and_then(|t| t.value().attr("datetime"))
+        })
+        .and_then(parse_date)
+        .or_else(|| parse_date(&element_text(el)))
+}
+
+/// RFC 3339, RFC 2822, or a date written out somewhere in the text: `2016-05-17`,
+/// `May 17, 2016`, `17 May 2016`. A bare date is read as midnight UTC.
+pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    if let Ok(t) = DateTime::parse_from_rfc2822(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    static ISO: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b(\d{4})-(\d{2})-(\d{2})\b").expect("the ISO date pattern is valid")
+    });
+    static MONTH_FIRST: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
+            .expect("the month-first date pattern is valid")
+    });
+    static DAY_FIRST: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"(?i)\b(\d{1,2})(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(\d{4})\b")
+            .expect("the day-first date pattern is valid")
+    });
+    let date = if let Some(c) = ISO.captures(s) {
+        NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
+    } else if let Some(c) = MONTH_FIRST.captures(s) {
+        NaiveDate::from_ymd_opt(c[3].parse().ok()?, month(&c[1])?, c[2].parse().ok()?)
+    } else if let Some(c) = DAY_FIRST.captures(s) {
+        NaiveDate::from_ymd_opt(c[3].parse().ok()?, month(&c[2])?, c[1].parse().ok()?)
+    } else {
+        None
+    }?;
+    Some(date.and_hms_opt(0, 0, 0)?.and_utc())
+}
+
+fn month(abbr: &str) -> Option<u32> {
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    let abbr = abbr.to_ascii_lowercase();
+    MONTHS.iter().position(|m| *m == abbr).map(|i| i as u32 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = format!("{}/tests/fixtures/html/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+    }
+
+    fn sel(item: &str, title: &str, link: &str) -> HtmlSelectors {
+        HtmlSelectors {
+            item: item.into(),
+            title: title.into(),
+            link: link.into(),
+            summary: None,
+            author: None,
+            date: None,
+        }
+    }
+
+    fn utc(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn weblog_posts_with_dateline_links() {
+        // Modelled on a hand-written weblog: h3 > a title, body div, "04 Mar 2016" dateline.
+        let mut s = sel("div.weblogPost", "h3", "h3 a");
+        s.summary = Some("div.weblogPostBody".into());
+        s.date = Some(".weblogPostDisplayDate".into());
+        let base = Url::parse("http://notes.example.org/").unwrap();
+        let feed = scrape(&fixture("weblog-dateline-day-first.html"), &s, &base).unwrap();
+        assert_eq!(feed.title.as_deref(), Some("Field Notes"));
+        assert_eq!(feed.entries.len(), 3);
+        let e = &feed.entries[0];
+        assert_eq!(e.title.as_deref(), Some("Packstack on a laptop"));
+        assert_eq!(
+            e.link.as_deref(),
+            Some("http://notes.example.org/2016/05/04/packstack_laptop")
+        );
+        assert!(e.summary.as_deref().unwrap().starts_with("<p>I finally"));
+        assert_eq!(e.published, Some(utc("2016-05-04T00:00:00Z")));
+        // A relative link resolves against the page.
+        assert_eq!(
+            feed.entries[1].link.as_deref(),
+            Some("http://notes.example.org/2016/04/28/rdo_mitaka")
+        );
+        assert_eq!(feed.entries[2].published, Some(utc("2016-04-17T00:00:00Z")));
+    }
+
+    #[test]
+    fn magazine_articles_with_bylines_and_month_first_dates() {
+        // Modelled on a magazine-style home page: "By Name" byline, "May  3, 2016  9:12 AM PT".
+        let mut s = sel("div.article", "h1", "h1");
+        s.author = Some(".column1 h3".into());
+        s.date = Some("p.dateline".into());
+        s.summary = Some(".column2 > p".into());
+        let base = Url::parse("https://stack.example.com/").unwrap();
+        let feed = scrape(&fixture("magazine-byline-month-first.html"), &s, &base).unwrap();
+        assert_eq!(feed.entries.len(), 2);
+        let e = &feed.entries[0];
+        assert_eq!(
+            e.title.as_deref(),
+            Some("Automate This: TripleO & Ansible…")
+        );
+        assert_eq!(e.authors, ["Jason Snell"]);
+        assert_eq!(e.published, Some(utc("2016-05-03T00:00:00Z")));
+        assert_eq!(
+            e.link.as_deref(),
+            Some("https://stack.example.com/post/2016/05/automate-this/")
+        );
+        // A <time datetime> wins over the text.
+        assert_eq!(feed.entries[1].published, Some(utc("2016-04-29T16:05:00Z")));
+        // The title's script is not text.
+        assert_eq!(
+            feed.entries[1].title.as_deref(),
+            Some("Cells v2, explained")
+        );
+    }
+
+    #[test]
+    fn meta_charset_is_honoured() {
+        let s = sel("article", "h2", "a");
+        let base = Url::parse("http://blog.example.de/").unwrap();
+        let feed = scrape(&fixture("latin1-meta-charset.html"), &s, &base).unwrap();
+        assert_eq!(
+            feed.entries[0].title.as_deref(),
+            Some("Größere Clouds mit Kolla")
+        );
+        // Without a declaration bytes are UTF-8, bad ones replaced rather than failing.
+        let feed = scrape(
+            b"<article><h2>Caf\xc3\xa9 \xff</h2><a href=\"/x\">x</a></article>",
+            &s,
+            &base,
+        )
+        .unwrap();
+        assert_eq!(feed.entries[0].title.as_deref(), Some("Café \u{fffd}"));
+    }
+
+    #[test]
+    fn item_selector_matching_nothing_is_an_error() {
+        let s = sel("div.post", "h2", "a");
+        let base = Url::parse("http://blog.example.de/").unwrap();
+        let e = scrape(&fixture("latin1-meta-charset.html"), &s, &base).unwrap_err();
+        assert!(
+            matches!(&e, ParseError::Scrape(m) if m.contains("\"div.post\" matched nothing")),
+            "{e}"
+        );
+        assert_eq!(scrape(b"  \n", &s, &base).unwrap_err(), ParseError::Empty);
+    }
+
+    #[test]
+    fn javascript_links_are_dropped() {
+        let s = sel("li", "span", "a");
+        let base = Url::parse("http://x.example/").unwrap();
+        let feed = scrape(
+            b"<ul><li><span>Hi</span><a href=\"javascript:alert(1)\">x</a></li></ul>",
+            &s,
+            &base,
+        )
+        .unwrap();
+        assert_eq!(feed.entries[0].link, None);
+        assert_eq!(feed.entries[0].title.as_deref(), Some("Hi"));
+    }
+
+    #[test]
+    fn date_formats() {
+        let d = |s| parse_date(s).map(|t| t.to_rfc3339());
+        assert_eq!(
+            d("2016-05-17T17:18:56+02:00").as_deref(),
+            Some("2016-05-17T15:18:56+00:00")
+        );
+        assert_eq!(
+            d("Tue, 17 May 2016 17:18:56 +0000").as_deref(),
+            Some("2016-05-17T17:18:56+00:00")
+        );
+        for s in [
+            "2016-05-17",
+            "May 17, 2016",
+            "17 May 2016",
+            "Posted on May 17th, 2016 by admin",
+            "Sept. 17 2016",
+        ] {
+            let want = if s.starts_with("Sept") {
+                "2016-09-17"
+            } else {
+                "2016-05-17"
+            };
+            assert_eq!(
+                d(s).as_deref(),
+                Some(&*format!("{want}T00:00:00+00:00")),
+                "{s}"
+            );
+        }
+        assert_eq!(d("yesterday"), None);
+        assert_eq!(d("2016-13-45"), None);
+    }
 }
