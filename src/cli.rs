@@ -11,7 +11,14 @@ use serde::{Deserialize, Serialize};
 #[command(name = "roundup", version, about, long_about = None)]
 pub struct Cli {
     /// Config file [default: config/roundup.toml, or $ROUNDUP_CONFIG]
-    #[arg(long, short = 'c', global = true, value_name = "FILE", env = "ROUNDUP_CONFIG", hide_env = true)]
+    #[arg(
+        long,
+        short = 'c',
+        global = true,
+        value_name = "FILE",
+        env = "ROUNDUP_CONFIG",
+        hide_env = true
+    )]
     pub config: Option<PathBuf>,
 
     /// More log output (-v: debug, -vv: trace); RUST_LOG overrides

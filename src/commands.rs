@@ -58,7 +58,11 @@ impl Env {
     /// One poll, waiting for a poll already under way to finish first.
     pub async fn poll(&self, force: bool) -> anyhow::Result<PollReport> {
         let _guard = self.polling.lock().await;
-        let opts = PollOptions { force, progress: self.progress, cancel: self.cancel.clone() };
+        let opts = PollOptions {
+            force,
+            progress: self.progress,
+            cancel: self.cancel.clone(),
+        };
         let report = poll::run(&self.cfg, &self.store, &self.fetcher, &opts, Utc::now()).await?;
         tracing::info!(
             new = report.new_items(),
@@ -88,7 +92,11 @@ pub async fn execute(cmd: &Command, env: &Env) -> anyhow::Result<Reply> {
                 reply.code = EXIT_SOURCES_FAILED;
             }
         }
-        Command::Draft { since, out, no_poll } => {
+        Command::Draft {
+            since,
+            out,
+            no_poll,
+        } => {
             draft(env, since.as_deref(), out.as_deref(), *no_poll, &mut reply).await?;
         }
         Command::Publish { file } => {
@@ -96,7 +104,11 @@ pub async fn execute(cmd: &Command, env: &Env) -> anyhow::Result<Reply> {
         }
         Command::Items { state, json } => {
             let items = select_items(&env.store, *state)?;
-            reply.stdout = if *json { items_json(env, &items)? } else { format_items(&items) };
+            reply.stdout = if *json {
+                items_json(env, &items)?
+            } else {
+                format_items(&items)
+            };
         }
         Command::Skip { items } => {
             set_state(env, items, ItemState::Skipped, &mut reply)?;
@@ -106,7 +118,11 @@ pub async fn execute(cmd: &Command, env: &Env) -> anyhow::Result<Reply> {
         }
         Command::Sources { json } => {
             let rows = source_rows(env)?;
-            reply.stdout = if *json { serde_json::to_string_pretty(&rows)? + "\n" } else { format_sources(&rows) };
+            reply.stdout = if *json {
+                serde_json::to_string_pretty(&rows)? + "\n"
+            } else {
+                format_sources(&rows)
+            };
         }
         Command::Daemon | Command::Import { .. } => {
             anyhow::bail!("`{}` cannot run through the control API", command_name(cmd));
@@ -132,11 +148,22 @@ pub fn command_name(cmd: &Command) -> &'static str {
 // ------------------------------------------------------------------------------------- poll
 
 pub fn format_poll(report: &PollReport) -> String {
-    let width = report.sources.iter().map(|s| s.name.chars().count()).max().unwrap_or(0).min(40);
+    let width = report
+        .sources
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(40);
     let mut out = String::new();
     for s in &report.sources {
         let (label, detail) = match &s.outcome {
-            Outcome::Stored { new, items, filtered, .. } => {
+            Outcome::Stored {
+                new,
+                items,
+                filtered,
+                ..
+            } => {
                 let mut d = format!("{new} new, {items} items");
                 if *filtered > 0 {
                     let _ = write!(d, ", {filtered} filtered out");
@@ -145,7 +172,12 @@ pub fn format_poll(report: &PollReport) -> String {
             }
             Outcome::NotModified => ("not modified", String::new()),
             Outcome::Failed { error } => ("FAILED", format!("{}: {error}", s.url)),
-            Outcome::NotDue { next_check } => ("not due", next_check.map(|t| format!("next check {}", short_time(t))).unwrap_or_default()),
+            Outcome::NotDue { next_check } => (
+                "not due",
+                next_check
+                    .map(|t| format!("next check {}", short_time(t)))
+                    .unwrap_or_default(),
+            ),
             Outcome::Cancelled => ("cancelled", String::new()),
         };
         let _ = write!(out, "{label:<12}  {:<width$}  {detail}", s.name);
@@ -158,7 +190,11 @@ pub fn format_poll(report: &PollReport) -> String {
     let _ = writeln!(
         out,
         "polled {} sources in {:.1}s: {} new items, {} not modified, {} failed",
-        report.sources.iter().filter(|s| !matches!(s.outcome, Outcome::NotDue { .. } | Outcome::Cancelled)).count(),
+        report
+            .sources
+            .iter()
+            .filter(|s| !matches!(s.outcome, Outcome::NotDue { .. } | Outcome::Cancelled))
+            .count(),
         report.duration_ms as f64 / 1000.0,
         report.new_items(),
         report.not_modified(),
@@ -181,7 +217,11 @@ pub fn select_items(store: &Store, state: StateFilter) -> anyhow::Result<Vec<Ite
         StateFilter::Published => i.state == ItemState::Published,
         StateFilter::Skipped => i.state == ItemState::Skipped,
     });
-    items.sort_by(|a, b| a.published.cmp(&b.published).then_with(|| a.key.cmp(&b.key)));
+    items.sort_by(|a, b| {
+        a.published
+            .cmp(&b.published)
+            .then_with(|| a.key.cmp(&b.key))
+    });
     Ok(items)
 }
 
@@ -226,7 +266,15 @@ fn items_json(env: &Env, items: &[Item]) -> anyhow::Result<String> {
 fn format_items(items: &[Item]) -> String {
     let mut out = String::new();
     for i in items {
-        let _ = write!(out, "{}  {:<9}  {}  {} ({})", i.key, i.state.as_str(), i.published.format("%Y-%m-%d"), i.title, i.author);
+        let _ = write!(
+            out,
+            "{}  {:<9}  {}  {} ({})",
+            i.key,
+            i.state.as_str(),
+            i.published.format("%Y-%m-%d"),
+            i.title,
+            i.author
+        );
         if let Some(r) = &i.roundup {
             let _ = write!(out, " [in {} of {}]", r.title, r.date.format("%Y-%m-%d"));
         }
@@ -278,10 +326,19 @@ fn source_rows(env: &Env) -> anyhow::Result<Vec<SourceJson>> {
 }
 
 fn format_sources(rows: &[SourceJson]) -> String {
-    let width = rows.iter().map(|s| s.name.chars().count()).max().unwrap_or(0).min(40);
+    let width = rows
+        .iter()
+        .map(|s| s.name.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(40);
     let mut out = String::new();
     for r in rows {
-        let _ = write!(out, "{:<width$}  {:<12}  {:>4} items", r.name, r.status, r.items);
+        let _ = write!(
+            out,
+            "{:<width$}  {:<12}  {:>4} items",
+            r.name, r.status, r.items
+        );
         if let Some(t) = r.last_fetch {
             let _ = write!(out, "  last fetch {}", short_time(t));
         }
@@ -301,7 +358,13 @@ fn format_sources(rows: &[SourceJson]) -> String {
 // ------------------------------------------------------------------------------------- drafts
 // (wired to draft.rs / publish.rs / shorten.rs when they land)
 
-async fn draft(_env: &Env, _since: Option<&str>, _out: Option<&std::path::Path>, _no_poll: bool, _reply: &mut Reply) -> anyhow::Result<()> {
+async fn draft(
+    _env: &Env,
+    _since: Option<&str>,
+    _out: Option<&std::path::Path>,
+    _no_poll: bool,
+    _reply: &mut Reply,
+) -> anyhow::Result<()> {
     anyhow::bail!("draft is not built yet")
 }
 
@@ -309,10 +372,41 @@ async fn publish(_env: &Env, _file: &std::path::Path, _reply: &mut Reply) -> any
     anyhow::bail!("publish is not built yet")
 }
 
-fn set_state(_env: &Env, _items: &[String], _state: ItemState, _reply: &mut Reply) -> anyhow::Result<()> {
+fn set_state(
+    _env: &Env,
+    _items: &[String],
+    _state: ItemState,
+    _reply: &mut Reply,
+) -> anyhow::Result<()> {
     anyhow::bail!("skip is not built yet")
 }
 
 fn stored_short_link(env: &Env, url: &str) -> anyhow::Result<Option<String>> {
-    Ok(env.store.code_for(url)?.map(|c| format!("{}{c}", env.cfg.shortener.base_url)))
+    Ok(env
+        .store
+        .code_for(url)?
+        .map(|c| format!("{}{c}", env.cfg.shortener.base_url)))
+}
+
+// ------------------------------------------------------------------------------------- import
+
+pub fn format_import(report: &crate::import::ImportReport, config: &std::path::Path) -> String {
+    let mut out = String::new();
+    for name in &report.added {
+        let _ = writeln!(out, "added    {name}");
+    }
+    for s in &report.skipped {
+        let _ = writeln!(out, "skipped  {} ({}): {}", s.name, s.url, s.reason);
+    }
+    for n in &report.notes {
+        let _ = writeln!(out, "note     {n}");
+    }
+    let _ = writeln!(
+        out,
+        "{} sources added to {}, {} skipped",
+        report.added.len(),
+        config.display(),
+        report.skipped.len()
+    );
+    out
 }

@@ -900,7 +900,9 @@ struct FilterParts<'a> {
 /// runs in (so a shipped config can point at shipped sample feeds).
 fn source_url(text: &str) -> Result<Url, url::ParseError> {
     if let Some(rel) = text.strip_prefix("file:").filter(|r| !r.starts_with('/')) {
-        let abs = std::env::current_dir().map(|d| d.join(rel)).map_err(|_| url::ParseError::RelativeUrlWithoutBase)?;
+        let abs = std::env::current_dir()
+            .map(|d| d.join(rel))
+            .map_err(|_| url::ParseError::RelativeUrlWithoutBase)?;
         return Url::from_file_path(abs).map_err(|_| url::ParseError::RelativeUrlWithoutBase);
     }
     Url::parse(text)
@@ -1049,7 +1051,12 @@ mod tests {
     #[test]
     fn relative_file_urls_resolve_against_the_working_folder() {
         let c = parse("[[source]]\nname = \"A\"\nurl = \"file:config/samples/a.xml\"\n").unwrap();
-        let expected = Url::from_file_path(std::env::current_dir().unwrap().join("config/samples/a.xml")).unwrap();
+        let expected = Url::from_file_path(
+            std::env::current_dir()
+                .unwrap()
+                .join("config/samples/a.xml"),
+        )
+        .unwrap();
         assert_eq!(c.sources[0].url, expected);
     }
 

@@ -36,7 +36,12 @@ pub enum ControlError {
     )]
     NoDaemon { store: PathBuf, file: PathBuf },
     #[error("the store {store} is locked, and the daemon at {addr} (from {file}) does not answer: {cause}; check that it runs (systemctl status roundup)")]
-    Unreachable { store: PathBuf, addr: SocketAddr, file: PathBuf, cause: String },
+    Unreachable {
+        store: PathBuf,
+        addr: SocketAddr,
+        file: PathBuf,
+        cause: String,
+    },
     #[error("the daemon at {addr} refused the command: {message}")]
     Refused { addr: SocketAddr, message: String },
     #[error("cannot read the daemon control file {file}: {cause}")]
@@ -55,7 +60,9 @@ pub fn control_file_path(store: &Path) -> PathBuf {
 /// A token nobody else can guess: a hash of the time, the process and a fresh address.
 pub fn new_token() -> String {
     let mut h = blake3::Hasher::new();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     h.update(&now.as_nanos().to_le_bytes());
     h.update(&std::process::id().to_le_bytes());
     let marker = Box::new(0u8);
@@ -68,7 +75,10 @@ pub fn new_token() -> String {
 
 /// Writes the control file atomically, readable by its owner only.
 pub fn write_control_file(path: &Path, cf: &ControlFile) -> Result<(), ControlError> {
-    let err = |e: std::io::Error| ControlError::Write { file: path.to_owned(), cause: e.to_string() };
+    let err = |e: std::io::Error| ControlError::Write {
+        file: path.to_owned(),
+        cause: e.to_string(),
+    };
     let tmp = path.with_extension("control.tmp");
     {
         use std::io::Write;
@@ -80,7 +90,8 @@ pub fn write_control_file(path: &Path, cf: &ControlFile) -> Result<(), ControlEr
             opts.mode(0o600);
         }
         let mut f = opts.open(&tmp).map_err(err)?;
-        f.write_all(&serde_json::to_vec(cf).expect("control file is plain data")).map_err(err)?;
+        f.write_all(&serde_json::to_vec(cf).expect("control file is plain data"))
+            .map_err(err)?;
         f.sync_all().map_err(err)?;
     }
     std::fs::rename(&tmp, path).map_err(err)
@@ -99,23 +110,40 @@ pub struct RunRequest {
 
 /// The control API: `POST /v1/run` with a `RunRequest` and the token as a bearer token.
 pub fn router(env: Env, token: String) -> Router {
-    Router::new().route("/v1/run", post(run)).with_state(ControlState { env, token })
+    Router::new()
+        .route("/v1/run", post(run))
+        .with_state(ControlState { env, token })
 }
 
-async fn run(State(st): State<ControlState>, headers: HeaderMap, Json(req): Json<RunRequest>) -> (StatusCode, Json<Reply>) {
+async fn run(
+    State(st): State<ControlState>,
+    headers: HeaderMap,
+    Json(req): Json<RunRequest>,
+) -> (StatusCode, Json<Reply>) {
     let authorized = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .is_some_and(|t| t == st.token);
     if !authorized {
-        let reply = Reply { stderr: "error: bad or missing control token\n".into(), code: commands::EXIT_FAILURE, ..Reply::default() };
+        let reply = Reply {
+            stderr: "error: bad or missing control token\n".into(),
+            code: commands::EXIT_FAILURE,
+            ..Reply::default()
+        };
         return (StatusCode::UNAUTHORIZED, Json(reply));
     }
-    tracing::info!(command = commands::command_name(&req.command), "command from the control API");
+    tracing::info!(
+        command = commands::command_name(&req.command),
+        "command from the control API"
+    );
     let reply = match commands::execute(&req.command, &st.env).await {
         Ok(r) => r,
-        Err(e) => Reply { stderr: format!("error: {e:#}\n"), code: commands::EXIT_FAILURE, ..Reply::default() },
+        Err(e) => Reply {
+            stderr: format!("error: {e:#}\n"),
+            code: commands::EXIT_FAILURE,
+            ..Reply::default()
+        },
     };
     (StatusCode::OK, Json(reply))
 }
@@ -126,11 +154,26 @@ pub async fn send(cfg: &Config, cmd: &Command) -> Result<Reply, ControlError> {
     let file = control_file_path(&store);
     let text = match std::fs::read(&file) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(ControlError::NoDaemon { store, file }),
-        Err(e) => return Err(ControlError::BadFile { file, cause: e.to_string() }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ControlError::NoDaemon { store, file })
+        }
+        Err(e) => {
+            return Err(ControlError::BadFile {
+                file,
+                cause: e.to_string(),
+            })
+        }
     };
-    let cf: ControlFile = serde_json::from_slice(&text).map_err(|e| ControlError::BadFile { file: file.clone(), cause: e.to_string() })?;
-    let unreachable = |cause: String| ControlError::Unreachable { store: store.clone(), addr: cf.addr, file: file.clone(), cause };
+    let cf: ControlFile = serde_json::from_slice(&text).map_err(|e| ControlError::BadFile {
+        file: file.clone(),
+        cause: e.to_string(),
+    })?;
+    let unreachable = |cause: String| ControlError::Unreachable {
+        store: store.clone(),
+        addr: cf.addr,
+        file: file.clone(),
+        cause,
+    };
     let client = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(REQUEST_TIMEOUT)
@@ -140,14 +183,22 @@ pub async fn send(cfg: &Config, cmd: &Command) -> Result<Reply, ControlError> {
     let resp = client
         .post(format!("http://{}/v1/run", cf.addr))
         .bearer_auth(&cf.token)
-        .json(&RunRequest { command: cmd.clone() })
+        .json(&RunRequest {
+            command: cmd.clone(),
+        })
         .send()
         .await
         .map_err(|e| unreachable(crate::fetch::error_chain(&e)))?;
     let status = resp.status();
-    let reply: Reply = resp.json().await.map_err(|e| unreachable(crate::fetch::error_chain(&e)))?;
+    let reply: Reply = resp
+        .json()
+        .await
+        .map_err(|e| unreachable(crate::fetch::error_chain(&e)))?;
     if status == StatusCode::UNAUTHORIZED {
-        return Err(ControlError::Refused { addr: cf.addr, message: reply.stderr.trim().to_owned() });
+        return Err(ControlError::Refused {
+            addr: cf.addr,
+            message: reply.stderr.trim().to_owned(),
+        });
     }
     Ok(reply)
 }

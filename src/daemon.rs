@@ -30,31 +30,62 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     let cfg = env.cfg.clone();
     let stop = env.cancel.clone();
 
-    let public = TcpListener::bind(cfg.serve.listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {} ([serve] listen in {}): {e}", cfg.serve.listen, cfg.path.display()))?;
-    let control_listener = TcpListener::bind(cfg.serve.control)
-        .await
-        .map_err(|e| anyhow::anyhow!("cannot listen on {} ([serve] control in {}): {e}", cfg.serve.control, cfg.path.display()))?;
+    let public = TcpListener::bind(cfg.serve.listen).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {} ([serve] listen in {}): {e}",
+            cfg.serve.listen,
+            cfg.path.display()
+        )
+    })?;
+    let control_listener = TcpListener::bind(cfg.serve.control).await.map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {} ([serve] control in {}): {e}",
+            cfg.serve.control,
+            cfg.path.display()
+        )
+    })?;
     let control_addr = control_listener.local_addr()?;
     let control_file = control::control_file_path(&cfg.store.path);
     let token = control::new_token();
-    control::write_control_file(&control_file, &ControlFile { addr: control_addr, token: token.clone(), pid: std::process::id() })?;
+    control::write_control_file(
+        &control_file,
+        &ControlFile {
+            addr: control_addr,
+            token: token.clone(),
+            pid: std::process::id(),
+        },
+    )?;
     tracing::info!(listen = %public.local_addr()?, control = %control_addr, "daemon started");
 
     let server_stop = CancellationToken::new();
     let serve_task = {
         let app = crate::serve::router(env.store.clone(), cfg.clone());
         let s = server_stop.clone();
-        tokio::spawn(async move { axum::serve(public, app).with_graceful_shutdown(async move { s.cancelled().await }).await })
+        tokio::spawn(async move {
+            axum::serve(public, app)
+                .with_graceful_shutdown(async move { s.cancelled().await })
+                .await
+        })
     };
     let control_task = {
         let app = control::router(env.clone(), token);
         let s = server_stop.clone();
-        tokio::spawn(async move { axum::serve(control_listener, app).with_graceful_shutdown(async move { s.cancelled().await }).await })
+        tokio::spawn(async move {
+            axum::serve(control_listener, app)
+                .with_graceful_shutdown(async move { s.cancelled().await })
+                .await
+        })
     };
-    let poll_task = tokio::spawn(schedule_loop(env.clone(), Job::Poll, cfg.schedule.poll.clone()));
-    let draft_task = tokio::spawn(schedule_loop(env.clone(), Job::Draft, cfg.schedule.draft.clone()));
+    let poll_task = tokio::spawn(schedule_loop(
+        env.clone(),
+        Job::Poll,
+        cfg.schedule.poll.clone(),
+    ));
+    let draft_task = tokio::spawn(schedule_loop(
+        env.clone(),
+        Job::Draft,
+        cfg.schedule.draft.clone(),
+    ));
 
     wait_for_signal(&stop).await;
     tracing::info!("stopping");
@@ -79,7 +110,10 @@ async fn wait_for_signal(stop: &CancellationToken) {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        let (Ok(mut term), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) else {
             tracing::error!("cannot install signal handlers");
             return stop.cancelled().await;
         };
@@ -116,8 +150,15 @@ async fn schedule_loop(env: Env, job: Job, cron: Cron) {
         }
         last = next;
         let cmd = match job {
-            Job::Poll => Command::Poll { force: false, json: false },
-            Job::Draft => Command::Draft { since: None, out: None, no_poll: false },
+            Job::Poll => Command::Poll {
+                force: false,
+                json: false,
+            },
+            Job::Draft => Command::Draft {
+                since: None,
+                out: None,
+                no_poll: false,
+            },
         };
         match commands::execute(&cmd, &env).await {
             Ok(reply) => {
@@ -125,7 +166,9 @@ async fn schedule_loop(env: Env, job: Job, cron: Cron) {
                     tracing::info!(result = %reply.stdout.trim(), "scheduled draft written");
                 }
             }
-            Err(e) => tracing::error!(job = ?job, error = %format!("{e:#}"), "scheduled run failed"),
+            Err(e) => {
+                tracing::error!(job = ?job, error = %format!("{e:#}"), "scheduled run failed")
+            }
         }
     }
 }

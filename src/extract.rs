@@ -15,5 +15,9 @@ pub struct Extracted {
     pub dropped: Vec<String>,
 }
 pub fn extract(_feed: &ParsedFeed, _cx: &Context<'_>) -> Extracted {
-    Extracted { items: vec![], filtered: 0, dropped: vec![] }
+    Extracted {
+        items: vec![],
+        filtered: 0,
+        dropped: vec![],
+    }
 }

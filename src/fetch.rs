@@ -26,7 +26,11 @@ const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
 /// The user agent when the config sets none.
 pub fn default_user_agent() -> String {
-    format!("roundup/{} (+{})", env!("CARGO_PKG_VERSION"), env!("CARGO_PKG_REPOSITORY"))
+    format!(
+        "roundup/{} (+{})",
+        env!("CARGO_PKG_VERSION"),
+        env!("CARGO_PKG_REPOSITORY")
+    )
 }
 
 /// The validators of the last successful fetch, sent back for a conditional GET.
@@ -52,7 +56,9 @@ pub struct Fetched {
 pub enum FetchOutcome {
     Fetched(Fetched),
     /// 304: nothing changed since the validators were issued.
-    NotModified { moved_to: Option<Url> },
+    NotModified {
+        moved_to: Option<Url>,
+    },
     Failed(Failure),
 }
 
@@ -145,9 +151,19 @@ impl Fetcher {
     }
 
     fn host_permit(&self, url: &Url) -> Arc<Semaphore> {
-        let key = format!("{}:{}", url.host_str().unwrap_or(""), url.port_or_known_default().unwrap_or(0));
-        let mut hosts = self.hosts.lock().expect("host map lock is never poisoned: no panics while held");
-        hosts.entry(key).or_insert_with(|| Arc::new(Semaphore::new(self.cfg.per_host))).clone()
+        let key = format!(
+            "{}:{}",
+            url.host_str().unwrap_or(""),
+            url.port_or_known_default().unwrap_or(0)
+        );
+        let mut hosts = self
+            .hosts
+            .lock()
+            .expect("host map lock is never poisoned: no panics while held");
+        hosts
+            .entry(key)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.cfg.per_host)))
+            .clone()
     }
 
     /// Fetches `url` once, with retries for transient failures.
@@ -159,7 +175,10 @@ impl Fetcher {
         loop {
             let outcome = {
                 let sem = self.host_permit(url);
-                let _permit = sem.acquire_owned().await.expect("host semaphores are never closed");
+                let _permit = sem
+                    .acquire_owned()
+                    .await
+                    .expect("host semaphores are never closed");
                 self.fetch_once(url, validators).await
             };
             let FetchOutcome::Failed(failure) = &outcome else {
@@ -184,9 +203,16 @@ impl Fetcher {
         let mut seen = HashSet::new();
         let mut all_permanent = true;
         let mut hops = 0;
-        let failed = |error, retry_after, moved_to| FetchOutcome::Failed(Failure { error, retry_after, moved_to });
+        let failed = |error, retry_after, moved_to| {
+            FetchOutcome::Failed(Failure {
+                error,
+                retry_after,
+                moved_to,
+            })
+        };
         loop {
-            let moved = |all_permanent: bool, url: &Url| (all_permanent && hops > 0).then(|| url.clone());
+            let moved =
+                |all_permanent: bool, url: &Url| (all_permanent && hops > 0).then(|| url.clone());
             let mut req = self.client.get(url.clone());
             if let Some(etag) = &validators.etag {
                 req = req.header(header::IF_NONE_MATCH, etag);
@@ -200,21 +226,45 @@ impl Fetcher {
             };
             let status = resp.status();
             if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
-                let Some(loc) = resp.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()) else {
-                    return failed(FetchError::BadRedirect(format!("HTTP {} without a Location", status.as_u16())), None, None);
+                let Some(loc) = resp
+                    .headers()
+                    .get(header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                else {
+                    return failed(
+                        FetchError::BadRedirect(format!(
+                            "HTTP {} without a Location",
+                            status.as_u16()
+                        )),
+                        None,
+                        None,
+                    );
                 };
                 let next = match url.join(loc) {
                     Ok(u) if matches!(u.scheme(), "http" | "https") => u,
-                    _ => return failed(FetchError::BadRedirect(format!("to {loc:?}, not an http(s) URL")), None, None),
+                    _ => {
+                        return failed(
+                            FetchError::BadRedirect(format!("to {loc:?}, not an http(s) URL")),
+                            None,
+                            None,
+                        )
+                    }
                 };
-                all_permanent &= matches!(status, StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT);
+                all_permanent &= matches!(
+                    status,
+                    StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
+                );
                 seen.insert(url.clone());
                 if seen.contains(&next) {
                     return failed(FetchError::RedirectLoop(next.to_string()), None, None);
                 }
                 hops += 1;
                 if hops > self.cfg.max_redirects {
-                    return failed(FetchError::TooManyRedirects(self.cfg.max_redirects), None, None);
+                    return failed(
+                        FetchError::TooManyRedirects(self.cfg.max_redirects),
+                        None,
+                        None,
+                    );
                 }
                 url = next;
                 continue;
@@ -227,14 +277,23 @@ impl Fetcher {
                 return failed(FetchError::Gone, None, moved_to);
             }
             if !status.is_success() {
-                let retry_after = resp.headers().get(header::RETRY_AFTER).and_then(|v| v.to_str().ok()).and_then(parse_retry_after);
+                let retry_after = resp
+                    .headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(parse_retry_after);
                 let error = FetchError::Status {
                     code: status.as_u16(),
                     reason: status.canonical_reason().unwrap_or("").to_owned(),
                 };
                 return failed(error, retry_after, moved_to);
             }
-            let header_str = |name| resp.headers().get(name).and_then(|v: &HeaderValue| v.to_str().ok()).map(str::to_owned);
+            let header_str = |name| {
+                resp.headers()
+                    .get(name)
+                    .and_then(|v: &HeaderValue| v.to_str().ok())
+                    .map(str::to_owned)
+            };
             let validators = Validators {
                 etag: header_str(header::ETAG),
                 last_modified: header_str(header::LAST_MODIFIED),
@@ -312,7 +371,10 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
 async fn fetch_file(url: &Url, validators: &Validators, limit: u64) -> FetchOutcome {
     let failed = |message: String| {
         FetchOutcome::Failed(Failure {
-            error: FetchError::File { path: url.path().to_owned(), message },
+            error: FetchError::File {
+                path: url.path().to_owned(),
+                message,
+            },
             retry_after: None,
             moved_to: None,
         })
@@ -325,19 +387,33 @@ async fn fetch_file(url: &Url, validators: &Validators, limit: u64) -> FetchOutc
         Err(e) => return failed(e.to_string()),
     };
     if meta.len() > limit {
-        return FetchOutcome::Failed(Failure { error: FetchError::TooLarge(limit), retry_after: None, moved_to: None });
+        return FetchOutcome::Failed(Failure {
+            error: FetchError::TooLarge(limit),
+            retry_after: None,
+            moved_to: None,
+        });
     }
-    let stamp = meta.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
+    let stamp = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
     let etag = stamp.map(|t| format!("\"{}-{}\"", meta.len(), t.as_nanos()));
     if etag.is_some() && validators.etag == etag {
         return FetchOutcome::NotModified { moved_to: None };
     }
     match tokio::fs::read(&path).await {
-        Ok(body) if body.len() as u64 > limit => FetchOutcome::Failed(Failure { error: FetchError::TooLarge(limit), retry_after: None, moved_to: None }),
+        Ok(body) if body.len() as u64 > limit => FetchOutcome::Failed(Failure {
+            error: FetchError::TooLarge(limit),
+            retry_after: None,
+            moved_to: None,
+        }),
         Ok(body) => FetchOutcome::Fetched(Fetched {
             body,
             final_url: url.clone(),
-            validators: Validators { etag, last_modified: None },
+            validators: Validators {
+                etag,
+                last_modified: None,
+            },
             content_type: None,
             moved_to: None,
         }),
@@ -352,16 +428,35 @@ mod tests {
     #[test]
     fn retry_after_in_seconds_and_dates() {
         assert_eq!(parse_retry_after("120"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(
+            parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"),
+            Some(Duration::ZERO)
+        );
         assert_eq!(parse_retry_after("soon"), None);
     }
 
     #[test]
     fn only_transient_failures_are_retried() {
-        assert!(FetchError::Status { code: 503, reason: String::new() }.is_transient());
-        assert!(FetchError::Status { code: 429, reason: String::new() }.is_transient());
-        assert!(FetchError::Status { code: 408, reason: String::new() }.is_transient());
-        assert!(!FetchError::Status { code: 404, reason: String::new() }.is_transient());
+        assert!(FetchError::Status {
+            code: 503,
+            reason: String::new()
+        }
+        .is_transient());
+        assert!(FetchError::Status {
+            code: 429,
+            reason: String::new()
+        }
+        .is_transient());
+        assert!(FetchError::Status {
+            code: 408,
+            reason: String::new()
+        }
+        .is_transient());
+        assert!(!FetchError::Status {
+            code: 404,
+            reason: String::new()
+        }
+        .is_transient());
         assert!(!FetchError::Gone.is_transient());
         assert!(!FetchError::TooLarge(1).is_transient());
         assert!(FetchError::Timeout(Duration::from_secs(1)).is_transient());

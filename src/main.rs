@@ -31,15 +31,23 @@ fn init_logging(cli: &Cli) {
         (_, 1) => "info,roundup=debug",
         _ => "debug,roundup=trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
 }
 
 fn run(cli: Cli) -> anyhow::Result<i32> {
-    let config_path = cli.config.clone().unwrap_or_else(|| PathBuf::from(config::DEFAULT_PATH));
+    let config_path = cli
+        .config
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(config::DEFAULT_PATH));
     if let Command::Import { file } = &cli.command {
         let report = roundup::import::import(&config_path, file)?;
-        print!("{report}");
+        print!("{}", commands::format_import(&report, &config_path));
         return Ok(0);
     }
     let cfg = match Config::load(&config_path) {
@@ -49,7 +57,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             return Ok(EXIT_BAD_CONFIG);
         }
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
     runtime.block_on(async move {
         if cli.command == Command::Daemon {
             return roundup::daemon::run(cfg).await.map(|()| 0);
@@ -57,7 +67,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         let reply = match Store::open(&cfg.store.path) {
             Ok(store) => {
                 let mut env = Env::new(cfg, store)?;
-                env.progress = std::io::stderr().is_terminal() && !cli.quiet && !wants_json(&cli.command);
+                env.progress =
+                    std::io::stderr().is_terminal() && !cli.quiet && !wants_json(&cli.command);
                 let reply = commands::execute(&cli.command, &env).await?;
                 env.store.flush()?;
                 reply
@@ -75,15 +86,22 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
 }
 
 fn wants_json(cmd: &Command) -> bool {
-    matches!(cmd, Command::Poll { json: true, .. } | Command::Items { json: true, .. } | Command::Sources { json: true })
-        || matches!(cmd, Command::Draft { out: Some(p), .. } if p.as_os_str() == "-")
+    matches!(
+        cmd,
+        Command::Poll { json: true, .. }
+            | Command::Items { json: true, .. }
+            | Command::Sources { json: true }
+    ) || matches!(cmd, Command::Draft { out: Some(p), .. } if p.as_os_str() == "-")
 }
 
 /// Prints a reply; a closed pipe (`roundup items | head`) is not an error.
 fn print_reply(reply: &Reply) -> i32 {
     let _ = std::io::stderr().write_all(reply.stderr.as_bytes());
     let mut out = std::io::stdout().lock();
-    match out.write_all(reply.stdout.as_bytes()).and_then(|()| out.flush()) {
+    match out
+        .write_all(reply.stdout.as_bytes())
+        .and_then(|()| out.flush())
+    {
         Ok(()) => reply.code,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => reply.code,
         Err(e) => {

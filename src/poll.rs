@@ -28,7 +28,11 @@ pub struct PollOptions {
 
 impl Default for PollOptions {
     fn default() -> Self {
-        PollOptions { force: false, progress: false, cancel: CancellationToken::new() }
+        PollOptions {
+            force: false,
+            progress: false,
+            cancel: CancellationToken::new(),
+        }
     }
 }
 
@@ -36,10 +40,20 @@ impl Default for PollOptions {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
-    Stored { new: usize, updated: usize, items: usize, filtered: usize, dropped: usize },
+    Stored {
+        new: usize,
+        updated: usize,
+        items: usize,
+        filtered: usize,
+        dropped: usize,
+    },
     NotModified,
-    Failed { error: String },
-    NotDue { next_check: Option<DateTime<Utc>> },
+    Failed {
+        error: String,
+    },
+    NotDue {
+        next_check: Option<DateTime<Utc>>,
+    },
     Cancelled,
 }
 
@@ -75,13 +89,28 @@ pub const LAST_POLL: &str = "last_poll";
 
 impl PollReport {
     pub fn new_items(&self) -> usize {
-        self.sources.iter().map(|s| if let Outcome::Stored { new, .. } = s.outcome { new } else { 0 }).sum()
+        self.sources
+            .iter()
+            .map(|s| {
+                if let Outcome::Stored { new, .. } = s.outcome {
+                    new
+                } else {
+                    0
+                }
+            })
+            .sum()
     }
     pub fn failed(&self) -> usize {
-        self.sources.iter().filter(|s| matches!(s.outcome, Outcome::Failed { .. })).count()
+        self.sources
+            .iter()
+            .filter(|s| matches!(s.outcome, Outcome::Failed { .. }))
+            .count()
     }
     pub fn not_modified(&self) -> usize {
-        self.sources.iter().filter(|s| s.outcome == Outcome::NotModified).count()
+        self.sources
+            .iter()
+            .filter(|s| s.outcome == Outcome::NotModified)
+            .count()
     }
     pub fn summary(&self) -> PollSummary {
         PollSummary {
@@ -99,21 +128,48 @@ impl PollReport {
 enum Fetched {
     NotDue(Option<DateTime<Utc>>),
     Cancelled,
-    NotModified { moved_to: Option<String> },
-    Items { extracted: Extracted, validators: Validators, final_url: String, moved_to: Option<String> },
-    Failed { error: String, retry_after: Option<Duration>, gone: bool, moved_to: Option<String> },
+    NotModified {
+        moved_to: Option<String>,
+    },
+    Items {
+        extracted: Extracted,
+        validators: Validators,
+        final_url: String,
+        moved_to: Option<String>,
+    },
+    Failed {
+        error: String,
+        retry_after: Option<Duration>,
+        gone: bool,
+        moved_to: Option<String>,
+    },
 }
 
 /// Polls every due source once and stores what is new. Only a store failure is an `Err`.
-pub async fn run(cfg: &Config, store: &Store, fetcher: &Fetcher, opts: &PollOptions, now: DateTime<Utc>) -> Result<PollReport, StoreError> {
+pub async fn run(
+    cfg: &Config,
+    store: &Store,
+    fetcher: &Fetcher,
+    opts: &PollOptions,
+    now: DateTime<Utc>,
+) -> Result<PollReport, StoreError> {
     let clock = Instant::now();
-    let states: Vec<SourceState> = cfg.sources.iter().map(|s| store.source_state(&s.name)).collect::<Result<_, _>>()?;
-    let cpus = Arc::new(Semaphore::new(std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)));
+    let states: Vec<SourceState> = cfg
+        .sources
+        .iter()
+        .map(|s| store.source_state(&s.name))
+        .collect::<Result<_, _>>()?;
+    let cpus = Arc::new(Semaphore::new(
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2),
+    ));
     let bar = progress_bar(cfg.sources.len(), opts.progress);
 
     // Collected up front (boxed) rather than mapped lazily: a lazy closure in the stream trips
     // the compiler's Send check for futures that borrow (rust-lang/rust#102211).
-    type Task<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = (usize, Fetched)> + Send + 'a>>;
+    type Task<'a> =
+        std::pin::Pin<Box<dyn std::future::Future<Output = (usize, Fetched)> + Send + 'a>>;
     let mut tasks: Vec<Task<'_>> = Vec::with_capacity(cfg.sources.len());
     for (i, (source, state)) in cfg.sources.iter().zip(states.iter()).enumerate() {
         let cpus = cpus.clone();
@@ -162,19 +218,34 @@ pub async fn run(cfg: &Config, store: &Store, fetcher: &Fetcher, opts: &PollOpti
     Ok(report)
 }
 
-async fn fetch_one(cfg: &Config, source: &Source, state: &SourceState, fetcher: &Fetcher, cpus: Arc<Semaphore>, force: bool, now: DateTime<Utc>) -> Fetched {
+async fn fetch_one(
+    cfg: &Config,
+    source: &Source,
+    state: &SourceState,
+    fetcher: &Fetcher,
+    cpus: Arc<Semaphore>,
+    force: bool,
+    now: DateTime<Utc>,
+) -> Fetched {
     if !force && !state.is_due(now) {
         return Fetched::NotDue(state.next_check);
     }
     // Validators belong to the URL that issued them: a changed config URL starts afresh.
     let validators = if state.url == source.url.as_str() {
-        Validators { etag: state.etag.clone(), last_modified: state.last_modified.clone() }
+        Validators {
+            etag: state.etag.clone(),
+            last_modified: state.last_modified.clone(),
+        }
     } else {
         Validators::default()
     };
     let fetched = match fetcher.fetch(&source.url, &validators).await {
         FetchOutcome::Fetched(f) => f,
-        FetchOutcome::NotModified { moved_to } => return Fetched::NotModified { moved_to: moved_to.map(String::from) },
+        FetchOutcome::NotModified { moved_to } => {
+            return Fetched::NotModified {
+                moved_to: moved_to.map(String::from),
+            }
+        }
         FetchOutcome::Failed(f) => {
             return Fetched::Failed {
                 gone: f.error == FetchError::Gone,
@@ -186,18 +257,41 @@ async fn fetch_one(cfg: &Config, source: &Source, state: &SourceState, fetcher: 
     };
     let moved_to = fetched.moved_to.as_ref().map(|u| u.to_string());
     // Parsing and extraction are CPU work: on the blocking pool, at most one per core.
-    let _cpu = cpus.acquire_owned().await.expect("the cpu semaphore is never closed");
+    let _cpu = cpus
+        .acquire_owned()
+        .await
+        .expect("the cpu semaphore is never closed");
     let job = {
         let source = source.clone();
         let global = cfg.filters.clone();
         let aliases = cfg.authors.clone();
         let max_items = cfg.http.max_items;
-        move || parse_and_extract(&fetched.body, &fetched.final_url, &source, &global, &aliases, max_items, now)
+        move || {
+            parse_and_extract(
+                &fetched.body,
+                &fetched.final_url,
+                &source,
+                &global,
+                &aliases,
+                max_items,
+                now,
+            )
             .map(|e| (e, fetched.validators, fetched.final_url.to_string()))
+        }
     };
     match tokio::task::spawn_blocking(job).await {
-        Ok(Ok((extracted, validators, final_url))) => Fetched::Items { extracted, validators, final_url, moved_to },
-        Ok(Err(e)) => Fetched::Failed { error: e.to_string(), retry_after: None, gone: false, moved_to },
+        Ok(Ok((extracted, validators, final_url))) => Fetched::Items {
+            extracted,
+            validators,
+            final_url,
+            moved_to,
+        },
+        Ok(Err(e)) => Fetched::Failed {
+            error: e.to_string(),
+            retry_after: None,
+            gone: false,
+            moved_to,
+        },
         Err(join) => Fetched::Failed {
             error: format!("internal error while parsing (please report it): {join}"),
             retry_after: None,
@@ -221,12 +315,25 @@ pub fn parse_and_extract(
         SourceKind::Feed => parse::feed::parse(body, Some(final_url))?,
         SourceKind::Html(sel) => parse::html::scrape(body, sel, final_url)?,
     };
-    let cx = extract::Context { source, global, aliases, base: Some(final_url), now, max_items };
+    let cx = extract::Context {
+        source,
+        global,
+        aliases,
+        base: Some(final_url),
+        now,
+        max_items,
+    };
     Ok(extract::extract(&feed, &cx))
 }
 
 /// Stores what one source gave and moves its state on.
-fn record(store: &Store, source: &Source, state: &mut SourceState, fetched: Fetched, now: DateTime<Utc>) -> Result<Outcome, StoreError> {
+fn record(
+    store: &Store,
+    source: &Source,
+    state: &mut SourceState,
+    fetched: Fetched,
+    now: DateTime<Utc>,
+) -> Result<Outcome, StoreError> {
     let outcome = match fetched {
         Fetched::NotDue(next) => return Ok(Outcome::NotDue { next_check: next }),
         Fetched::Cancelled => return Ok(Outcome::Cancelled),
@@ -238,7 +345,12 @@ fn record(store: &Store, source: &Source, state: &mut SourceState, fetched: Fetc
             state.next_check = Some(now);
             Outcome::NotModified
         }
-        Fetched::Items { extracted, validators, final_url, moved_to } => {
+        Fetched::Items {
+            extracted,
+            validators,
+            final_url,
+            moved_to,
+        } => {
             for reason in &extracted.dropped {
                 tracing::debug!(source = %source.name, reason = %reason, "entry not kept");
             }
@@ -259,13 +371,20 @@ fn record(store: &Store, source: &Source, state: &mut SourceState, fetched: Fetc
                 dropped: extracted.dropped.len(),
             }
         }
-        Fetched::Failed { error, retry_after, gone, moved_to } => {
+        Fetched::Failed {
+            error,
+            retry_after,
+            gone,
+            moved_to,
+        } => {
             state.moved_to = moved_to;
             state.status = if gone { Status::Gone } else { Status::Failed };
             state.error_count = state.error_count.saturating_add(1);
             state.last_error = Some(error.clone());
             let wait = backoff(state.error_count);
-            let asked = retry_after.and_then(|d| chrono::Duration::from_std(d).ok()).unwrap_or(wait);
+            let asked = retry_after
+                .and_then(|d| chrono::Duration::from_std(d).ok())
+                .unwrap_or(wait);
             state.next_check = Some(now + wait.max(asked));
             Outcome::Failed { error }
         }
@@ -281,8 +400,10 @@ fn progress_bar(len: usize, show: bool) -> indicatif::ProgressBar {
     }
     let bar = indicatif::ProgressBar::new(len as u64);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} polling {pos}/{len} sources {wide_bar} {elapsed}")
-            .expect("the progress template is valid"),
+        indicatif::ProgressStyle::with_template(
+            "{spinner} polling {pos}/{len} sources {wide_bar} {elapsed}",
+        )
+        .expect("the progress template is valid"),
     );
     bar
 }

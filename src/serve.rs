@@ -38,14 +38,21 @@ async fn not_found() -> Response {
 }
 
 async fn redirect(State(st): State<ServeState>, Path(code): Path<String>) -> Response {
-    let plausible = !code.is_empty() && code.len() <= MAX_CODE_LEN && code.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    let plausible = !code.is_empty()
+        && code.len() <= MAX_CODE_LEN
+        && code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
     if !plausible {
         return not_found().await;
     }
     match st.store.target_of(&code) {
-        Ok(Some(target)) if target.starts_with("http://") || target.starts_with("https://") => {
-            (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, target)], "").into_response()
-        }
+        Ok(Some(target)) if target.starts_with("http://") || target.starts_with("https://") => (
+            StatusCode::MOVED_PERMANENTLY,
+            [(header::LOCATION, target)],
+            "",
+        )
+            .into_response(),
         Ok(_) => not_found().await,
         Err(e) => {
             tracing::error!(code = %code, error = %e, "short link lookup failed");
@@ -68,7 +75,12 @@ async fn healthz(State(st): State<ServeState>) -> Response {
         .cfg
         .sources
         .iter()
-        .filter(|s| st.store.source_state(&s.name).map(|x| matches!(x.status, Status::Failed | Status::Gone)).unwrap_or(true))
+        .filter(|s| {
+            st.store
+                .source_state(&s.name)
+                .map(|x| matches!(x.status, Status::Failed | Status::Gone))
+                .unwrap_or(true)
+        })
         .count();
     let health = Health {
         status: if failing == 0 { "ok" } else { "degraded" },

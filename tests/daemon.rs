@@ -33,16 +33,25 @@ fn rss(feed: usize, items: usize) -> String {
 async fn feed_server(items: usize, delay: Duration) -> std::net::SocketAddr {
     let app = Router::new().route(
         "/feed/{n}",
-        get(move |axum::extract::Path(n): axum::extract::Path<usize>| async move {
-            tokio::time::sleep(delay).await;
-            ([(header::CONTENT_TYPE, "application/rss+xml")], rss(n, items))
-        }),
+        get(
+            move |axum::extract::Path(n): axum::extract::Path<usize>| async move {
+                tokio::time::sleep(delay).await;
+                (
+                    [(header::CONTENT_TYPE, "application/rss+xml")],
+                    rss(n, items),
+                )
+            },
+        ),
     );
     common::serve(app).await
 }
 
 fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn write_config(dir: &Path, feeds: std::net::SocketAddr, n: usize, listen: u16) -> PathBuf {
@@ -72,7 +81,9 @@ timeout = "5s"
 "#
     );
     for i in 0..n {
-        cfg.push_str(&format!("\n[[source]]\nname = \"Blog {i}\"\nurl = \"http://{feeds}/feed/{i}\"\n"));
+        cfg.push_str(&format!(
+            "\n[[source]]\nname = \"Blog {i}\"\nurl = \"http://{feeds}/feed/{i}\"\n"
+        ));
     }
     let path = dir.join("roundup.toml");
     std::fs::write(&path, cfg).unwrap();
@@ -80,7 +91,11 @@ timeout = "5s"
 }
 
 fn start_daemon(dir: &Path) -> Child {
-    let log = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("daemon.log")).unwrap();
+    let log = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("daemon.log"))
+        .unwrap();
     Command::new(env!("CARGO_BIN_EXE_roundup"))
         .args(["--config", "roundup.toml", "daemon"])
         .current_dir(dir)
@@ -95,34 +110,54 @@ async fn roundup(dir: &Path, args: &[&str]) -> Output {
     let dir = dir.to_owned();
     let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
     tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_roundup")).args(&args).current_dir(&dir).env_remove("RUST_LOG").output().unwrap()
+        Command::new(env!("CARGO_BIN_EXE_roundup"))
+            .args(&args)
+            .current_dir(&dir)
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap()
     })
     .await
     .unwrap()
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).timeout(Duration::from_secs(5)).build().unwrap()
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
 }
 
 /// Waits until /healthz reports a finished poll (or gives up after `limit`).
 async fn wait_for_poll(port: u16, limit: Duration) -> serde_json::Value {
     let started = Instant::now();
     loop {
-        if let Ok(r) = client().get(format!("http://127.0.0.1:{port}/healthz")).send().await {
+        if let Ok(r) = client()
+            .get(format!("http://127.0.0.1:{port}/healthz"))
+            .send()
+            .await
+        {
             if let Ok(v) = r.json::<serde_json::Value>().await {
                 if !v["last_poll"].is_null() {
                     return v;
                 }
             }
         }
-        assert!(started.elapsed() < limit, "no poll reported by /healthz within {limit:?}");
+        assert!(
+            started.elapsed() < limit,
+            "no poll reported by /healthz within {limit:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
 fn signal(child: &Child, sig: &str) {
-    let ok = Command::new("kill").args([sig, &child.id().to_string()]).status().unwrap().success();
+    let ok = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap()
+        .success();
     assert!(ok, "kill {sig}");
 }
 
@@ -154,12 +189,33 @@ async fn daemon_polls_serves_links_takes_commands_and_stops_on_sigterm() {
 
     // Commands go through the control API while the daemon holds the store.
     let items = roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await;
-    assert_eq!(items.status.code(), Some(0), "{}", String::from_utf8_lossy(&items.stderr));
+    assert_eq!(
+        items.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&items.stderr)
+    );
     let items: Vec<serde_json::Value> = serde_json::from_slice(&items.stdout).unwrap();
     assert_eq!(items.len(), 6);
 
-    let draft = roundup(dir.path(), &["--config", "roundup.toml", "draft", "--no-poll", "--out", "draft.md"]).await;
-    assert_eq!(draft.status.code(), Some(0), "{}", String::from_utf8_lossy(&draft.stderr));
+    let draft = roundup(
+        dir.path(),
+        &[
+            "--config",
+            "roundup.toml",
+            "draft",
+            "--no-poll",
+            "--out",
+            "draft.md",
+        ],
+    )
+    .await;
+    assert_eq!(
+        draft.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&draft.stderr)
+    );
     let text = std::fs::read_to_string(dir.path().join("draft.md")).unwrap();
     let short = format!("http://127.0.0.1:{port}/6e");
     assert!(text.contains(&format!("[{short}]({short})")), "{text}");
@@ -168,15 +224,30 @@ async fn daemon_polls_serves_links_takes_commands_and_stops_on_sigterm() {
     let r = client().get(&short).send().await.unwrap();
     assert!(r.status().is_redirection(), "{}", r.status());
     let target = r.headers()[header::LOCATION].to_str().unwrap().to_owned();
-    assert!(items.iter().any(|i| i["link"] == target.as_str()), "{target}");
-    for path in ["zzzz", "6e/../6f", "..%2f..%2fetc%2fpasswd", "http:%2f%2fevil.example"] {
-        let r = client().get(format!("http://127.0.0.1:{port}/{path}")).send().await.unwrap();
+    assert!(
+        items.iter().any(|i| i["link"] == target.as_str()),
+        "{target}"
+    );
+    for path in [
+        "zzzz",
+        "6e/../6f",
+        "..%2f..%2fetc%2fpasswd",
+        "http:%2f%2fevil.example",
+    ] {
+        let r = client()
+            .get(format!("http://127.0.0.1:{port}/{path}"))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 404, "/{path}");
     }
 
     signal(&daemon, "-TERM");
     assert_eq!(wait_exit(&mut daemon, Duration::from_secs(10)), Some(0));
-    assert!(!dir.path().join("state/roundup.db.control").exists(), "control file removed");
+    assert!(
+        !dir.path().join("state/roundup.db.control").exists(),
+        "control file removed"
+    );
 
     // With the daemon gone the store opens directly, and holds what the daemon stored.
     let items = roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await;
@@ -190,12 +261,19 @@ async fn daemon_polls_serves_links_takes_commands_and_stops_on_sigterm() {
 #[tokio::test(flavor = "multi_thread")]
 async fn without_a_daemon_a_locked_store_is_explained() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("roundup.toml"), "[store]\npath = \"state/x.db\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("roundup.toml"),
+        "[store]\npath = \"state/x.db\"\n",
+    )
+    .unwrap();
     let _held = roundup::store::Store::open(&dir.path().join("state/x.db")).unwrap();
     let out = roundup(dir.path(), &["--config", "roundup.toml", "sources"]).await;
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("locked by another process") && err.contains("no daemon control file"), "{err}");
+    assert!(
+        err.contains("locked by another process") && err.contains("no daemon control file"),
+        "{err}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -215,13 +293,22 @@ async fn sigkill_at_any_point_loses_nothing_and_duplicates_nothing() {
         daemon.wait().unwrap();
         // Whatever a previous round stored is still there, once.
         let out = roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await;
-        assert_eq!(out.status.code(), Some(0), "round {round}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "round {round}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
         let mut links: Vec<&str> = items.iter().map(|i| i["link"].as_str().unwrap()).collect();
         links.sort();
         links.dedup();
         assert_eq!(links.len(), items.len(), "round {round}: duplicates");
-        assert!(items.len() >= seen_before, "round {round}: lost items ({} < {seen_before})", items.len());
+        assert!(
+            items.len() >= seen_before,
+            "round {round}: lost items ({} < {seen_before})",
+            items.len()
+        );
         seen_before = items.len();
     }
 
@@ -235,12 +322,21 @@ async fn sigkill_at_any_point_loses_nothing_and_duplicates_nothing() {
         if items.len() == FEEDS * ITEMS {
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(30), "only {} of {} items after restart", items.len(), FEEDS * ITEMS);
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "only {} of {} items after restart",
+            items.len(),
+            FEEDS * ITEMS
+        );
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
     signal(&daemon, "-TERM");
     assert_eq!(wait_exit(&mut daemon, Duration::from_secs(10)), Some(0));
     let out = roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await;
     let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(items.len(), FEEDS * ITEMS, "nothing lost, nothing duplicated");
+    assert_eq!(
+        items.len(),
+        FEEDS * ITEMS,
+        "nothing lost, nothing duplicated"
+    );
 }

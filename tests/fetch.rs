@@ -13,7 +13,8 @@ use axum::Router;
 use roundup::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
 use url::Url;
 
-const FEED: &str = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title></channel></rss>";
+const FEED: &str =
+    "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>t</title></channel></rss>";
 
 fn url(addr: std::net::SocketAddr, path: &str) -> Url {
     Url::parse(&format!("http://{addr}{path}")).unwrap()
@@ -39,16 +40,31 @@ async fn conditional_get_gets_304() {
             if h.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some("\"v1\"") {
                 return StatusCode::NOT_MODIFIED.into_response();
             }
-            ([(header::ETAG, "\"v1\""), (header::LAST_MODIFIED, "Tue, 17 May 2016 17:18:56 GMT")], FEED).into_response()
+            (
+                [
+                    (header::ETAG, "\"v1\""),
+                    (header::LAST_MODIFIED, "Tue, 17 May 2016 17:18:56 GMT"),
+                ],
+                FEED,
+            )
+                .into_response()
         }),
     );
     let addr = common::serve(app).await;
-    let FetchOutcome::Fetched(first) = fetch(addr, "/feed", &Validators::default()).await else { panic!("first fetch") };
+    let FetchOutcome::Fetched(first) = fetch(addr, "/feed", &Validators::default()).await else {
+        panic!("first fetch")
+    };
     assert_eq!(first.body, FEED.as_bytes());
     assert_eq!(first.validators.etag.as_deref(), Some("\"v1\""));
-    assert_eq!(first.validators.last_modified.as_deref(), Some("Tue, 17 May 2016 17:18:56 GMT"));
+    assert_eq!(
+        first.validators.last_modified.as_deref(),
+        Some("Tue, 17 May 2016 17:18:56 GMT")
+    );
     let second = fetch(addr, "/feed", &first.validators).await;
-    assert!(matches!(second, FetchOutcome::NotModified { .. }), "{second:?}");
+    assert!(
+        matches!(second, FetchOutcome::NotModified { .. }),
+        "{second:?}"
+    );
 }
 
 #[tokio::test]
@@ -69,7 +85,10 @@ async fn server_error_then_success_is_retried() {
         }),
     );
     let addr = common::serve(app).await;
-    assert!(matches!(fetch(addr, "/feed", &Validators::default()).await, FetchOutcome::Fetched(_)));
+    assert!(matches!(
+        fetch(addr, "/feed", &Validators::default()).await,
+        FetchOutcome::Fetched(_)
+    ));
     assert_eq!(hits.load(Ordering::SeqCst), 2);
 }
 
@@ -83,7 +102,12 @@ async fn too_many_requests_honours_retry_after() {
             let h = h.clone();
             async move {
                 if h.fetch_add(1, Ordering::SeqCst) == 0 {
-                    (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "1")], "slow down").into_response()
+                    (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        [(header::RETRY_AFTER, "1")],
+                        "slow down",
+                    )
+                        .into_response()
                 } else {
                     FEED.into_response()
                 }
@@ -92,14 +116,29 @@ async fn too_many_requests_honours_retry_after() {
     );
     let addr = common::serve(app).await;
     let started = std::time::Instant::now();
-    assert!(matches!(fetch(addr, "/feed", &Validators::default()).await, FetchOutcome::Fetched(_)));
-    assert!(started.elapsed() >= Duration::from_millis(900), "waited as Retry-After asked");
+    assert!(matches!(
+        fetch(addr, "/feed", &Validators::default()).await,
+        FetchOutcome::Fetched(_)
+    ));
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "waited as Retry-After asked"
+    );
     assert_eq!(hits.load(Ordering::SeqCst), 2);
 }
 
 #[tokio::test]
 async fn long_retry_after_is_not_waited_for_but_recorded() {
-    let app = Router::new().route("/feed", get(|| async { (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "3600")], "later") }));
+    let app = Router::new().route(
+        "/feed",
+        get(|| async {
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                [(header::RETRY_AFTER, "3600")],
+                "later",
+            )
+        }),
+    );
     let addr = common::serve(app).await;
     let f = failure(fetch(addr, "/feed", &Validators::default()).await);
     assert_eq!(f.retry_after, Some(Duration::from_secs(3600)));
@@ -127,7 +166,10 @@ async fn not_found_is_not_retried() {
 async fn gone_flags_the_source() {
     let app = Router::new().route("/feed", get(|| async { StatusCode::GONE }));
     let addr = common::serve(app).await;
-    assert_eq!(failure(fetch(addr, "/feed", &Validators::default()).await).error, FetchError::Gone);
+    assert_eq!(
+        failure(fetch(addr, "/feed", &Validators::default()).await).error,
+        FetchError::Gone
+    );
 }
 
 #[tokio::test]
@@ -144,7 +186,10 @@ async fn hanging_server_times_out() {
     cfg.timeout = Duration::from_millis(300);
     cfg.retries = 0;
     let started = std::time::Instant::now();
-    let out = Fetcher::new(&cfg).unwrap().fetch(&url(addr, "/feed"), &Validators::default()).await;
+    let out = Fetcher::new(&cfg)
+        .unwrap()
+        .fetch(&url(addr, "/feed"), &Validators::default())
+        .await;
     assert!(matches!(failure(out).error, FetchError::Timeout(_)));
     assert!(started.elapsed() < Duration::from_secs(5));
 }
@@ -153,7 +198,10 @@ async fn hanging_server_times_out() {
 async fn huge_body_is_cut_off() {
     let app = Router::new().route("/feed", get(|| async { "x".repeat(1 << 20) }));
     let addr = common::serve(app).await;
-    assert_eq!(failure(fetch(addr, "/feed", &Validators::default()).await).error, FetchError::TooLarge(64 * 1024));
+    assert_eq!(
+        failure(fetch(addr, "/feed", &Validators::default()).await).error,
+        FetchError::TooLarge(64 * 1024)
+    );
 }
 
 #[tokio::test]
@@ -162,10 +210,20 @@ async fn gzip_bomb_is_cut_off_after_decompression() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     gz.write_all(&vec![b'<'; 50 << 20]).unwrap();
     let bomb = gz.finish().unwrap();
-    assert!(bomb.len() < 200 * 1024, "50 MiB compresses to {} bytes", bomb.len());
-    let app = Router::new().route("/feed", get(move || async move { ([(header::CONTENT_ENCODING, "gzip")], bomb.clone()) }));
+    assert!(
+        bomb.len() < 200 * 1024,
+        "50 MiB compresses to {} bytes",
+        bomb.len()
+    );
+    let app = Router::new().route(
+        "/feed",
+        get(move || async move { ([(header::CONTENT_ENCODING, "gzip")], bomb.clone()) }),
+    );
     let addr = common::serve(app).await;
-    assert_eq!(failure(fetch(addr, "/feed", &Validators::default()).await).error, FetchError::TooLarge(64 * 1024));
+    assert_eq!(
+        failure(fetch(addr, "/feed", &Validators::default()).await).error,
+        FetchError::TooLarge(64 * 1024)
+    );
 }
 
 #[tokio::test]
@@ -174,23 +232,38 @@ async fn gzip_body_is_decompressed() {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(FEED.as_bytes()).unwrap();
     let body = gz.finish().unwrap();
-    let app = Router::new().route("/feed", get(move || async move { ([(header::CONTENT_ENCODING, "gzip")], body.clone()) }));
+    let app = Router::new().route(
+        "/feed",
+        get(move || async move { ([(header::CONTENT_ENCODING, "gzip")], body.clone()) }),
+    );
     let addr = common::serve(app).await;
-    let FetchOutcome::Fetched(f) = fetch(addr, "/feed", &Validators::default()).await else { panic!() };
+    let FetchOutcome::Fetched(f) = fetch(addr, "/feed", &Validators::default()).await else {
+        panic!()
+    };
     assert_eq!(f.body, FEED.as_bytes());
 }
 
 #[tokio::test]
 async fn permanent_redirect_is_recorded_temporary_is_not() {
     let app = Router::new()
-        .route("/old", get(|| async { (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/new")]) }))
-        .route("/tmp", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/new")]) }))
+        .route(
+            "/old",
+            get(|| async { (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/new")]) }),
+        )
+        .route(
+            "/tmp",
+            get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/new")]) }),
+        )
         .route("/new", get(|| async { FEED }));
     let addr = common::serve(app).await;
-    let FetchOutcome::Fetched(f) = fetch(addr, "/old", &Validators::default()).await else { panic!() };
+    let FetchOutcome::Fetched(f) = fetch(addr, "/old", &Validators::default()).await else {
+        panic!()
+    };
     assert_eq!(f.moved_to, Some(url(addr, "/new")));
     assert_eq!(f.final_url, url(addr, "/new"));
-    let FetchOutcome::Fetched(f) = fetch(addr, "/tmp", &Validators::default()).await else { panic!() };
+    let FetchOutcome::Fetched(f) = fetch(addr, "/tmp", &Validators::default()).await else {
+        panic!()
+    };
     assert_eq!(f.moved_to, None);
     assert_eq!(f.final_url, url(addr, "/new"));
 }
@@ -198,14 +271,47 @@ async fn permanent_redirect_is_recorded_temporary_is_not() {
 #[tokio::test]
 async fn redirect_loops_and_chains_are_bounded() {
     let app = Router::new()
-        .route("/a", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/b")]) }))
-        .route("/b", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/a")]) }))
-        .route("/chain/{n}", get(|axum::extract::Path(n): axum::extract::Path<u32>| async move { (StatusCode::FOUND, [(header::LOCATION, format!("/chain/{}", n + 1))]) }))
-        .route("/js", get(|| async { (StatusCode::FOUND, [(header::LOCATION, "javascript:alert(1)")]) }));
+        .route(
+            "/a",
+            get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/b")]) }),
+        )
+        .route(
+            "/b",
+            get(|| async { (StatusCode::FOUND, [(header::LOCATION, "/a")]) }),
+        )
+        .route(
+            "/chain/{n}",
+            get(
+                |axum::extract::Path(n): axum::extract::Path<u32>| async move {
+                    (
+                        StatusCode::FOUND,
+                        [(header::LOCATION, format!("/chain/{}", n + 1))],
+                    )
+                },
+            ),
+        )
+        .route(
+            "/js",
+            get(|| async {
+                (
+                    StatusCode::FOUND,
+                    [(header::LOCATION, "javascript:alert(1)")],
+                )
+            }),
+        );
     let addr = common::serve(app).await;
-    assert!(matches!(failure(fetch(addr, "/a", &Validators::default()).await).error, FetchError::RedirectLoop(_)));
-    assert_eq!(failure(fetch(addr, "/chain/0", &Validators::default()).await).error, FetchError::TooManyRedirects(3));
-    assert!(matches!(failure(fetch(addr, "/js", &Validators::default()).await).error, FetchError::BadRedirect(_)));
+    assert!(matches!(
+        failure(fetch(addr, "/a", &Validators::default()).await).error,
+        FetchError::RedirectLoop(_)
+    ));
+    assert_eq!(
+        failure(fetch(addr, "/chain/0", &Validators::default()).await).error,
+        FetchError::TooManyRedirects(3)
+    );
+    assert!(matches!(
+        failure(fetch(addr, "/js", &Validators::default()).await).error,
+        FetchError::BadRedirect(_)
+    ));
 }
 
 #[tokio::test]
@@ -215,7 +321,10 @@ async fn refused_connection_names_the_cause() {
     drop(listener);
     let mut cfg = common::http_config();
     cfg.retries = 0;
-    let out = Fetcher::new(&cfg).unwrap().fetch(&url(addr, "/feed"), &Validators::default()).await;
+    let out = Fetcher::new(&cfg)
+        .unwrap()
+        .fetch(&url(addr, "/feed"), &Validators::default())
+        .await;
     let msg = failure(out).error.to_string();
     assert!(msg.contains("refused"), "{msg}");
 }
@@ -227,10 +336,17 @@ async fn file_sources_are_read_and_unchanged_files_not_modified() {
     std::fs::write(&path, FEED).unwrap();
     let fetcher = Fetcher::new(&common::http_config()).unwrap();
     let u = Url::from_file_path(&path).unwrap();
-    let FetchOutcome::Fetched(f) = fetcher.fetch(&u, &Validators::default()).await else { panic!() };
+    let FetchOutcome::Fetched(f) = fetcher.fetch(&u, &Validators::default()).await else {
+        panic!()
+    };
     assert_eq!(f.body, FEED.as_bytes());
-    assert!(matches!(fetcher.fetch(&u, &f.validators).await, FetchOutcome::NotModified { .. }));
+    assert!(matches!(
+        fetcher.fetch(&u, &f.validators).await,
+        FetchOutcome::NotModified { .. }
+    ));
     let missing = Url::from_file_path(dir.path().join("nope.xml")).unwrap();
-    let msg = failure(fetcher.fetch(&missing, &Validators::default()).await).error.to_string();
+    let msg = failure(fetcher.fetch(&missing, &Validators::default()).await)
+        .error
+        .to_string();
     assert!(msg.contains("nope.xml"), "{msg}");
 }

@@ -70,7 +70,10 @@ async fn feed_server() -> Server {
     let conditional = Arc::new(AtomicUsize::new(0));
     let not_modified = Arc::new(AtomicUsize::new(0));
     let flaky_hits = Arc::new(AtomicUsize::new(0));
-    let etagged = |body: &'static str, tag: &'static str, conditional: Arc<AtomicUsize>, nm: Arc<AtomicUsize>| {
+    let etagged = |body: &'static str,
+                   tag: &'static str,
+                   conditional: Arc<AtomicUsize>,
+                   nm: Arc<AtomicUsize>| {
         get(move |h: HeaderMap| async move {
             if h.contains_key(header::IF_NONE_MATCH) {
                 conditional.fetch_add(1, Ordering::SeqCst);
@@ -79,13 +82,31 @@ async fn feed_server() -> Server {
                 nm.fetch_add(1, Ordering::SeqCst);
                 return StatusCode::NOT_MODIFIED.into_response();
             }
-            ([(header::ETAG, tag), (header::CONTENT_TYPE, "application/rss+xml")], body).into_response()
+            (
+                [
+                    (header::ETAG, tag),
+                    (header::CONTENT_TYPE, "application/rss+xml"),
+                ],
+                body,
+            )
+                .into_response()
         })
     };
     let fh = flaky_hits.clone();
     let app = Router::new()
-        .route("/wp/feed/", etagged(WORDPRESS, "\"wp1\"", conditional.clone(), not_modified.clone()))
-        .route("/atom.xml", etagged(ATOM, "\"atom1\"", conditional.clone(), not_modified.clone()))
+        .route(
+            "/wp/feed/",
+            etagged(
+                WORDPRESS,
+                "\"wp1\"",
+                conditional.clone(),
+                not_modified.clone(),
+            ),
+        )
+        .route(
+            "/atom.xml",
+            etagged(ATOM, "\"atom1\"", conditional.clone(), not_modified.clone()),
+        )
         .route(
             "/flaky.xml",
             get(move || {
@@ -94,16 +115,26 @@ async fn feed_server() -> Server {
                     if fh.fetch_add(1, Ordering::SeqCst) == 0 {
                         StatusCode::SERVICE_UNAVAILABLE.into_response()
                     } else {
-                        ATOM.replace("blog-1", "blog-2").replace("resource.html", "flaky.html").into_response()
+                        ATOM.replace("blog-1", "blog-2")
+                            .replace("resource.html", "flaky.html")
+                            .into_response()
                     }
                 }
             }),
         )
-        .route("/blog/", get(|| async { ([(header::CONTENT_TYPE, "text/html")], HTML_PAGE) }))
+        .route(
+            "/blog/",
+            get(|| async { ([(header::CONTENT_TYPE, "text/html")], HTML_PAGE) }),
+        )
         .route("/gone.xml", get(|| async { StatusCode::GONE }))
         .route("/missing.xml", get(|| async { StatusCode::NOT_FOUND }));
     let addr = common::serve(app).await;
-    Server { addr, conditional, flaky_hits, not_modified }
+    Server {
+        addr,
+        conditional,
+        flaky_hits,
+        not_modified,
+    }
 }
 
 fn config(addr: std::net::SocketAddr, extra: &str) -> String {
@@ -179,24 +210,58 @@ async fn poll_stores_items_once_and_polls_again_conditionally() {
     std::fs::write(dir.path().join("roundup.toml"), config(server.addr, "")).unwrap();
 
     let first = roundup(dir.path(), &["--config", "roundup.toml", "poll"]).await;
-    assert_eq!(first.status.code(), Some(0), "{}{}", stdout(&first), stderr(&first));
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&first),
+        stderr(&first)
+    );
     let out = stdout(&first);
     assert!(out.contains("Rich Bowen") && out.contains("2 new"), "{out}");
     assert!(out.contains("4 new items"), "{out}");
-    assert_eq!(server.flaky_hits.load(Ordering::SeqCst), 2, "503 then 200: retried once");
+    assert_eq!(
+        server.flaky_hits.load(Ordering::SeqCst),
+        2,
+        "503 then 200: retried once"
+    );
 
     let items = roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await;
     let items: Vec<serde_json::Value> = serde_json::from_slice(&items.stdout).unwrap();
     assert_eq!(items.len(), 4);
-    let ec2 = items.iter().find(|i| i["title"] == "Deploying the new OpenStack EC2 API project").unwrap();
-    assert_eq!(ec2["author"], "Rich Bowen", "login name mapped by [authors]");
-    assert_eq!(ec2["link"], "http://drbacchus.example/2016/05/ec2-api/", "utm_* removed");
+    let ec2 = items
+        .iter()
+        .find(|i| i["title"] == "Deploying the new OpenStack EC2 API project")
+        .unwrap();
+    assert_eq!(
+        ec2["author"], "Rich Bowen",
+        "login name mapped by [authors]"
+    );
+    assert_eq!(
+        ec2["link"], "http://drbacchus.example/2016/05/ec2-api/",
+        "utm_* removed"
+    );
     assert_eq!(ec2["source"], "Rich Bowen");
     assert_eq!(ec2["state"], "unseen");
     let summary = ec2["summary"].as_str().unwrap();
     assert!(summary.starts_with("OpenStack has supported"), "{summary}");
-    assert!(!summary.contains('…') && !summary.contains("appeared first"), "{summary}");
-    for key in ["key", "source", "title", "author", "link", "short_link", "summary", "published", "first_seen", "state", "roundup"] {
+    assert!(
+        !summary.contains('…') && !summary.contains("appeared first"),
+        "{summary}"
+    );
+    for key in [
+        "key",
+        "source",
+        "title",
+        "author",
+        "link",
+        "short_link",
+        "summary",
+        "published",
+        "first_seen",
+        "state",
+        "roundup",
+    ] {
         assert!(ec2.get(key).is_some(), "items --json has {key}");
     }
 
@@ -204,9 +269,22 @@ async fn poll_stores_items_once_and_polls_again_conditionally() {
     assert_eq!(second.status.code(), Some(0), "{}", stderr(&second));
     let out = stdout(&second);
     assert!(out.contains("0 new items"), "{out}");
-    assert!(server.conditional.load(Ordering::SeqCst) >= 2, "conditional requests sent");
-    assert_eq!(server.not_modified.load(Ordering::SeqCst), 2, "both etagged feeds answered 304");
-    assert!(out.lines().filter(|l| l.starts_with("not modified")).count() >= 2, "{out}");
+    assert!(
+        server.conditional.load(Ordering::SeqCst) >= 2,
+        "conditional requests sent"
+    );
+    assert_eq!(
+        server.not_modified.load(Ordering::SeqCst),
+        2,
+        "both etagged feeds answered 304"
+    );
+    assert!(
+        out.lines()
+            .filter(|l| l.starts_with("not modified"))
+            .count()
+            >= 2,
+        "{out}"
+    );
 
     let items = roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await;
     let items: Vec<serde_json::Value> = serde_json::from_slice(&items.stdout).unwrap();
@@ -221,20 +299,44 @@ async fn failing_sources_are_reported_and_do_not_stop_the_others() {
     std::fs::write(dir.path().join("roundup.toml"), config(server.addr, &extra)).unwrap();
 
     let poll = roundup(dir.path(), &["--config", "roundup.toml", "poll"]).await;
-    assert_eq!(poll.status.code(), Some(2), "exit code 2 when some sources failed");
+    assert_eq!(
+        poll.status.code(),
+        Some(2),
+        "exit code 2 when some sources failed"
+    );
     let out = stdout(&poll);
-    let line = |name: &str| out.lines().find(|l| l.contains(name)).unwrap_or_else(|| panic!("no line for {name} in {out}")).to_owned();
+    let line = |name: &str| {
+        out.lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no line for {name} in {out}"))
+            .to_owned()
+    };
     assert!(line("Not a feed").starts_with("FAILED"), "{out}");
-    assert!(line("Not a feed").contains(&format!("http://{}/blog/feed.xml", server.addr)), "names the advertised feed: {out}");
+    assert!(
+        line("Not a feed").contains(&format!("http://{}/blog/feed.xml", server.addr)),
+        "names the advertised feed: {out}"
+    );
     assert!(line("Gone").contains("410"), "{out}");
     assert!(line("Missing").contains("404"), "{out}");
     assert!(line("Tim Bell").starts_with("ok"), "{out}");
 
-    let sources = roundup(dir.path(), &["--config", "roundup.toml", "sources", "--json"]).await;
+    let sources = roundup(
+        dir.path(),
+        &["--config", "roundup.toml", "sources", "--json"],
+    )
+    .await;
     let sources: Vec<serde_json::Value> = serde_json::from_slice(&sources.stdout).unwrap();
     let gone = sources.iter().find(|s| s["name"] == "Gone").unwrap();
     assert_eq!(gone["status"], "gone");
-    for key in ["name", "url", "status", "last_fetch", "last_error", "items", "next_check"] {
+    for key in [
+        "name",
+        "url",
+        "status",
+        "last_fetch",
+        "last_error",
+        "items",
+        "next_check",
+    ] {
         assert!(gone.get(key).is_some(), "sources --json has {key}");
     }
     let rich = sources.iter().find(|s| s["name"] == "Rich Bowen").unwrap();
@@ -245,7 +347,11 @@ async fn failing_sources_are_reported_and_do_not_stop_the_others() {
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_config_exits_3_naming_file_line_and_key() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("bad.toml"), "[store]\npath = \"x.db\"\n\n[http]\nconcurrency = 0\n").unwrap();
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "[store]\npath = \"x.db\"\n\n[http]\nconcurrency = 0\n",
+    )
+    .unwrap();
     let out = roundup(dir.path(), &["--config", "bad.toml", "poll"]).await;
     assert_eq!(out.status.code(), Some(3));
     let err = stderr(&out);
@@ -259,7 +365,11 @@ async fn bad_config_exits_3_naming_file_line_and_key() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_process_is_told_plainly_that_the_store_is_in_use() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("roundup.toml"), "[store]\npath = \"state/x.db\"\n").unwrap();
+    std::fs::write(
+        dir.path().join("roundup.toml"),
+        "[store]\npath = \"state/x.db\"\n",
+    )
+    .unwrap();
     let store = roundup::store::Store::open(&dir.path().join("state/x.db")).unwrap();
     let out = roundup(dir.path(), &["--config", "roundup.toml", "items"]).await;
     drop(store);

@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 
 /// Serves `app` on 127.0.0.1 on a free port until the test's runtime ends.
 pub async fn serve(app: axum::Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind 127.0.0.1:0");
     let addr = listener.local_addr().expect("bound address");
     tokio::spawn(async move {
         axum::serve(listener, app).await.expect("test server");
