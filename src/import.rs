@@ -275,8 +275,7 @@ fn repair_url(raw: &str) -> Result<(Url, Vec<String>), String> {
     }
     let lower = s.to_ascii_lowercase();
     for outer in ["http://", "https://"] {
-        if lower.starts_with(outer) {
-            let rest = &lower[outer.len()..];
+        if let Some(rest) = lower.strip_prefix(outer) {
             if rest.starts_with("http://") || rest.starts_with("https://") {
                 s = s[outer.len()..].to_owned();
                 notes.push(format!("{raw}: doubled scheme, read as {s}"));
@@ -402,7 +401,11 @@ mod tests {
         let re = Regex::new(r#"url = "file:(config/samples/[^"]+)""#).unwrap();
         let mut n = 0;
         for c in re.captures_iter(&text) {
-            assert!(root.join(&c[1]).is_file(), "{} is missing", &c[1]);
+            let bytes = std::fs::read(root.join(&c[1]))
+                .unwrap_or_else(|e| panic!("{} is missing: {e}", &c[1]));
+            let feed = feed_rs::parser::parse(&bytes[..])
+                .unwrap_or_else(|e| panic!("{} is not a feed: {e}", &c[1]));
+            assert!((3..=8).contains(&feed.entries.len()), "{}", &c[1]);
             n += 1;
         }
         assert!(n >= 4);
