@@ -9,7 +9,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDateTime, TimeZone, Timelike, Utc};
 
 /// How far around a local wall-clock time its instant can move (daylight-saving shifts are at
 /// most two hours; three leaves room).
@@ -193,8 +193,14 @@ impl Cron {
 
     /// The first run strictly after `after`, the schedule read in local time in `tz`.
     pub fn next_after(&self, after: DateTime<Utc>, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+        // Outside these years local times overflow chrono; cron schedules no earlier runs.
+        let earliest = DateTime::<Utc>::UNIX_EPOCH + Duration::days(1);
+        if after.year() > 9000 {
+            return None;
+        }
+        let after = after.max(earliest);
         let local_after = after.with_timezone(&tz).naive_local();
-        let mut cursor = local_after - SHIFT_SLACK;
+        let mut cursor = local_after.checked_sub_signed(SHIFT_SLACK)?;
         let mut best: Option<DateTime<Utc>> = None;
         for _ in 0..MAX_CANDIDATES {
             let candidate = self.next_local(cursor)?;
@@ -263,7 +269,7 @@ impl Cron {
 fn first_after_gap(local: NaiveDateTime, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
     let mut t = local.with_second(0)?.with_nanosecond(0)?;
     for _ in 0..MAX_GAP_MINUTES {
-        t += Duration::minutes(1);
+        t = t.checked_add_signed(Duration::minutes(1))?;
         if let Some(found) = tz.from_local_datetime(&t).earliest() {
             return Some(found.with_timezone(&Utc));
         }
@@ -349,7 +355,7 @@ fn value(s: &str, spec: &FieldSpec) -> Result<u32, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{Datelike, Weekday};
+    use chrono::Weekday;
     use chrono_tz::Tz;
 
     fn utc(s: &str) -> DateTime<Utc> {
@@ -615,6 +621,21 @@ mod tests {
             autumn,
             ["2016-10-30T00:30:00+00:00", "2016-10-30T01:30:00+00:00"]
         );
+    }
+
+    #[test]
+    fn extreme_instants_do_not_panic() {
+        let c = Cron::parse("30 2 * * *").unwrap();
+        let paris: Tz = "Europe/Paris".parse().unwrap();
+        for t in [
+            DateTime::<Utc>::MIN_UTC,
+            DateTime::<Utc>::MAX_UTC,
+            DateTime::UNIX_EPOCH,
+        ] {
+            let _ = c.next_after(t, paris);
+            let _ = c.upcoming(t, paris, 3);
+        }
+        assert!(c.next_after(utc("2300-01-01T00:00:00Z"), paris).is_none());
     }
 
     #[test]

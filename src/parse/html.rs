@@ -373,6 +373,28 @@ mod tests {
     }
 
     #[test]
+    fn odd_bytes_do_not_panic() {
+        let s = sel("li", "span", "a");
+        let base = Url::parse("http://x.example/").unwrap();
+        for body in [
+            &b"\xff\xfe<\x00l\x00i\x00>\x00"[..],
+            b"<meta charset=\"no-such-charset\"><li><span>x</span></li>",
+            b"<meta charset=utf-16><li><span>\xc3\xa9</span></li>",
+            b"<li><span>By </span><a href=\"http://[::1\">x</a></li>",
+            b"\x00\x01\x02<<<>>>",
+        ] {
+            let _ = scrape(body, &s, &base);
+        }
+        let feed = scrape(
+            b"<meta charset=utf-16><li><span>\xc3\xa9</span></li>",
+            &s,
+            &base,
+        )
+        .unwrap();
+        assert_eq!(feed.entries[0].title.as_deref(), Some("\u{e9}"));
+    }
+
+    #[test]
     fn date_formats() {
         let d = |s| parse_date(s).map(|t| t.to_rfc3339());
         assert_eq!(
