@@ -1,1 +1,454 @@
-//! (to be written)
+//! The repair pass: turns the common breakages of real-world feeds into XML feed-rs accepts.
+//! It runs only after feed-rs has refused the body as sent (or, for a mislabelled encoding that
+//! feed-rs would silently turn into mojibake, before). Every repair is a plain text rewrite on a
+//! UTF-8 copy of the body, and each one that fired is named in `Repaired::fixes` for the logs.
+
+use std::io::Read;
+
+use crate::text::entity_len;
+
+/// Largest body a gzip-compressed feed may inflate to: a feed is never this big, a bomb is.
+pub const MAX_INFLATED: u64 = 16 * 1024 * 1024;
+
+/// A body rewritten as UTF-8 XML, with the names of the repairs that changed it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Repaired {
+    pub text: String,
+    pub fixes: Vec<&'static str>,
+}
+
+/// Why the repair pass gave up.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum RepairError {
+    #[error("gzip-compressed body inflates past {} MiB", MAX_INFLATED >> 20)]
+    TooBig,
+    #[error("gzip-compressed body is corrupt: {0}")]
+    Gzip(String),
+    #[error("the body is cut short before its first complete item")]
+    TruncatedEmpty,
+}
+
+/// Whether the body starts with the gzip magic number (a server that compressed without saying).
+pub fn is_gzip(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0x1f, 0x8b])
+}
+
+/// Inflates a gzip body, refusing to produce more than `MAX_INFLATED` bytes.
+pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, RepairError> {
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(bytes)
+        .take(MAX_INFLATED + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| RepairError::Gzip(e.to_string()))?;
+    if out.len() as u64 > MAX_INFLATED {
+        return Err(RepairError::TooBig);
+    }
+    Ok(out)
+}
+
+/// The encoding label of the XML declaration, if the body starts with one (ASCII-compatible).
+pub fn declared_encoding(bytes: &[u8]) -> Option<String> {
+    let head = &bytes[..bytes.len().min(300)];
+    let start = head.windows(5).position(|w| w == b"<?xml")?;
+    let end = head[start..].windows(2).position(|w| w == b"?>")? + start;
+    let decl = std::str::from_utf8(&head[start..end]).ok()?;
+    let at = decl.find("encoding")?;
+    let rest = decl[at + "encoding".len()..]
+        .trim_start()
+        .strip_prefix('=')?;
+    let rest = rest.trim_start();
+    let quote = rest.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let value = &rest[1..];
+    let end = value.find(quote)?;
+    Some(value[..end].trim().to_ascii_lowercase())
+}
+
+/// True when feed-rs would read the body wrongly without failing: it declares a single-byte
+/// encoding but is really UTF-8 (non-ASCII and valid), so decoding as declared gives mojibake.
+pub fn mislabelled_utf8(bytes: &[u8]) -> bool {
+    match declared_encoding(bytes) {
+        Some(label) if !label.starts_with("utf") => {
+            !bytes.is_ascii() && std::str::from_utf8(strip_utf8_bom(bytes)).is_ok()
+        }
+        _ => false,
+    }
+}
+
+fn strip_utf8_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(bytes)
+}
+
+/// Decodes the body to UTF-8 whatever it claims: a BOM wins; UTF-16 is recognised without one;
+/// valid UTF-8 is UTF-8 even when declared otherwise; else the declared encoding; else
+/// windows-1252 (what undeclared non-UTF-8 bodies nearly always are). The declaration is
+/// rewritten to say UTF-8 so that feed-rs does not decode a second time.
+pub fn to_utf8(bytes: &[u8]) -> (String, Option<&'static str>) {
+    use encoding_rs::{Encoding, UTF_16BE, UTF_16LE, WINDOWS_1252};
+    if let Some((enc, bom_len)) = Encoding::for_bom(bytes) {
+        let (text, _) = enc.decode_without_bom_handling(&bytes[bom_len..]);
+        let fix = (enc != encoding_rs::UTF_8).then_some("decoded UTF-16");
+        return (
+            rewrite_declaration(&text),
+            fix.or(Some("removed byte order mark")),
+        );
+    }
+    let first = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace() && *b != 0);
+    if let Some(i) = first {
+        let utf16 = if i % 2 == 1 && bytes[i - 1] == 0 {
+            Some(UTF_16BE)
+        } else if i % 2 == 0 && bytes.get(i + 1) == Some(&0) {
+            Some(UTF_16LE)
+        } else {
+            None
+        };
+        if let Some(enc) = utf16 {
+            let (text, _) = enc.decode_without_bom_handling(&bytes[i - i % 2..]);
+            return (
+                rewrite_declaration(&text),
+                Some("decoded UTF-16 without byte order mark"),
+            );
+        }
+    }
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        let fix = declared_encoding(bytes)
+            .filter(|l| !l.starts_with("utf") && !bytes.is_ascii())
+            .map(|_| "read mislabelled UTF-8 as UTF-8");
+        return (rewrite_declaration(text), fix);
+    }
+    let declared = declared_encoding(bytes)
+        .and_then(|label| Encoding::for_label(label.as_bytes()))
+        .filter(|enc| *enc != encoding_rs::UTF_8 && *enc != UTF_16BE && *enc != UTF_16LE);
+    let (enc, fix) = match declared {
+        Some(enc) => (enc, "transcoded the declared encoding to UTF-8"),
+        None => (WINDOWS_1252, "read undeclared non-UTF-8 as windows-1252"),
+    };
+    let (text, _) = enc.decode_without_bom_handling(bytes);
+    (rewrite_declaration(&text), Some(fix))
+}
+
+/// Replaces the XML declaration (wherever leading junk put it) with a UTF-8 one.
+fn rewrite_declaration(text: &str) -> String {
+    let trimmed = text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}');
+    if let Some(rest) = trimmed.strip_prefix("<?xml") {
+        if let Some(end) = rest.find("?>") {
+            return format!(
+                "<?xml version=\"1.0\" encoding=\"UTF-8\"?>{}",
+                &rest[end + 2..]
+            );
+        }
+    }
+    trimmed.to_owned()
+}
+
+/// Runs every repair on a body (already inflated if it was gzip).
+pub fn repair(bytes: &[u8]) -> Result<Repaired, RepairError> {
+    let mut fixes = Vec::new();
+    let (text, fix) = to_utf8(bytes);
+    fixes.extend(fix);
+    let (text, fix) = fix_ampersands(&text);
+    fixes.extend(fix);
+    let (text, fix) = fix_rss_version(&text);
+    fixes.extend(fix);
+    let (text, fix) = close_truncated(&text)?;
+    fixes.extend(fix);
+    Ok(Repaired { text, fixes })
+}
+
+/// XML knows five named entities. HTML ones (`&nbsp;`, `&eacute;`) become numeric references,
+/// unknown names and bare `&` become `&amp;`. CDATA sections and comments are left untouched.
+pub fn fix_ampersands(text: &str) -> (String, Option<&'static str>) {
+    if !text.contains('&') {
+        return (text.to_owned(), None);
+    }
+    let mut out = String::with_capacity(text.len() + 64);
+    let mut changed = false;
+    let mut rest = text;
+    while let Some(pos) = rest.find(['&', '<']) {
+        out.push_str(&rest[..pos]);
+        rest = &rest[pos..];
+        if rest.starts_with('<') {
+            let skip = [("<![CDATA[", "]]>"), ("<!--", "-->")]
+                .iter()
+                .find(|(open, _)| rest.starts_with(open))
+                .map(|(open, close)| {
+                    rest[open.len()..]
+                        .find(close)
+                        .map_or(rest.len(), |e| open.len() + e + close.len())
+                })
+                .unwrap_or(1);
+            out.push_str(&rest[..skip]);
+            rest = &rest[skip..];
+            continue;
+        }
+        let after = &rest[1..];
+        match entity_len(after.as_bytes()) {
+            Some(len) => {
+                let name = &after[..len - 1];
+                if name.starts_with('#') || matches!(name, "amp" | "lt" | "gt" | "quot" | "apos") {
+                    out.push_str(&rest[..len + 1]);
+                } else {
+                    let entity = &rest[..len + 1];
+                    let decoded = html_escape::decode_html_entities(entity);
+                    if decoded != entity {
+                        for c in decoded.chars() {
+                            out.push_str(&format!("&#{};", c as u32));
+                        }
+                    } else {
+                        out.push_str("&amp;");
+                        out.push_str(name);
+                        out.push(';');
+                    }
+                    changed = true;
+                }
+                rest = &rest[len + 1..];
+            }
+            None => {
+                out.push_str("&amp;");
+                changed = true;
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    (
+        out,
+        changed.then_some("escaped bare ampersands and HTML entities"),
+    )
+}
+
+/// feed-rs dispatches on `<rss version>`: a missing or unknown version is read as 2.0.
+pub fn fix_rss_version(text: &str) -> (String, Option<&'static str>) {
+    let Some(start) = find_root(text).filter(|s| text[*s..].starts_with("<rss")) else {
+        return (text.to_owned(), None);
+    };
+    let Some(end) = text[start..].find('>').map(|e| start + e) else {
+        return (text.to_owned(), None);
+    };
+    let tag = &text[start..end];
+    let version = crate::text::attr(&tag[4..], "version");
+    if matches!(version, Some("2.0" | "0.91" | "0.92")) {
+        return (text.to_owned(), None);
+    }
+    let mut attrs = tag[4..].to_owned();
+    if let Some(v) = version {
+        attrs = attrs.replacen(&format!("version=\"{v}\""), "", 1).replacen(
+            &format!("version='{v}'"),
+            "",
+            1,
+        );
+    }
+    let fixed = format!(
+        "{}<rss version=\"2.0\"{}{}",
+        &text[..start],
+        attrs,
+        &text[end..]
+    );
+    (fixed, Some("set the missing rss version to 2.0"))
+}
+
+/// The offset of the root element's start tag (after declarations, comments, doctypes).
+fn find_root(text: &str) -> Option<usize> {
+    let mut from = 0;
+    loop {
+        let pos = from + text[from..].find('<')?;
+        let rest = &text[pos..];
+        if rest.starts_with("<!--") {
+            from = pos + rest.find("-->")? + 3;
+        } else if rest.starts_with("<?") || rest.starts_with("<!") {
+            from = pos + rest.find('>')? + 1;
+        } else {
+            return Some(pos);
+        }
+    }
+}
+
+/// A body that stops before its root element closes keeps its complete items: cut after the
+/// last `</item>` or `</entry>` and close what is open.
+pub fn close_truncated(text: &str) -> Result<(String, Option<&'static str>), RepairError> {
+    let Some(start) = find_root(text) else {
+        return Ok((text.to_owned(), None));
+    };
+    let root: String = text[start + 1..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
+        .collect();
+    if root.is_empty() || is_closed(text, &root) {
+        return Ok((text.to_owned(), None));
+    }
+    let cut = ["</item>", "</entry>"]
+        .iter()
+        .filter_map(|close| text.rfind(close).map(|p| p + close.len()))
+        .max()
+        .ok_or(RepairError::TruncatedEmpty)?;
+    let mut fixed = text[..cut].to_owned();
+    if root == "rss" {
+        fixed.push_str("</channel>");
+    }
+    fixed.push_str(&format!("</{root}>"));
+    Ok((
+        fixed,
+        Some("closed a truncated body after its last complete item"),
+    ))
+}
+
+fn is_closed(text: &str, root: &str) -> bool {
+    let close = format!("</{root}");
+    match text.rfind(&close) {
+        Some(p) => text[p + close.len()..].trim_start().starts_with('>'),
+        None => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bare_ampersand_is_escaped() {
+        let (t, fix) = fix_ampersands("<link>http://x/?a=1&b=2</link>");
+        assert_eq!(t, "<link>http://x/?a=1&amp;b=2</link>");
+        assert!(fix.is_some());
+    }
+
+    #[test]
+    fn xml_entities_and_numeric_refs_are_kept() {
+        let s = "<t>&amp; &lt; &#8230; &#x2019;</t>";
+        assert_eq!(fix_ampersands(s), (s.to_owned(), None));
+    }
+
+    #[test]
+    fn html_entities_become_numeric() {
+        let (t, _) = fix_ampersands("<t>a&nbsp;b caf&eacute;</t>");
+        assert_eq!(t, "<t>a&#160;b caf&#233;</t>");
+    }
+
+    #[test]
+    fn unknown_entity_name_is_escaped() {
+        let (t, _) = fix_ampersands("<t>&bogus;</t>");
+        assert_eq!(t, "<t>&amp;bogus;</t>");
+    }
+
+    #[test]
+    fn cdata_and_comments_are_untouched() {
+        let s = "<t><![CDATA[a & b &nbsp;]]></t><!-- x & y -->";
+        assert_eq!(fix_ampersands(s), (s.to_owned(), None));
+    }
+
+    #[test]
+    fn rss_without_version_gets_2_0() {
+        let (t, fix) =
+            fix_rss_version("<?xml version=\"1.0\"?>\n<rss xmlns:dc=\"x\"><channel/></rss>");
+        assert_eq!(
+            t,
+            "<?xml version=\"1.0\"?>\n<rss version=\"2.0\" xmlns:dc=\"x\"><channel/></rss>"
+        );
+        assert!(fix.is_some());
+        let ok = "<rss version=\"2.0\"><channel/></rss>";
+        assert_eq!(fix_rss_version(ok), (ok.to_owned(), None));
+    }
+
+    #[test]
+    fn truncated_rss_keeps_complete_items() {
+        let body = "<rss version=\"2.0\"><channel><item><title>a</title></item><item><title>b";
+        let (t, fix) = close_truncated(body).expect("has an item");
+        assert_eq!(
+            t,
+            "<rss version=\"2.0\"><channel><item><title>a</title></item></channel></rss>"
+        );
+        assert!(fix.is_some());
+    }
+
+    #[test]
+    fn truncated_root_close_without_gt_is_closed() {
+        let body = "<rss version=\"2.0\"><channel><item><link>x</link></item></channel></rss";
+        let (t, _) = close_truncated(body).expect("has an item");
+        assert!(t.ends_with("</item></channel></rss>"));
+    }
+
+    #[test]
+    fn truncated_atom_is_closed() {
+        let body =
+            "<feed xmlns=\"http://www.w3.org/2005/Atom\"><entry><id>1</id></entry><entry><id>2";
+        let (t, _) = close_truncated(body).expect("has an entry");
+        assert!(t.ends_with("<id>1</id></entry></feed>"));
+    }
+
+    #[test]
+    fn truncated_before_any_item_is_an_error() {
+        let body = "<rss version=\"2.0\"><channel><title>x</title><!-- server error -->";
+        assert_eq!(close_truncated(body), Err(RepairError::TruncatedEmpty));
+    }
+
+    #[test]
+    fn complete_body_is_untouched() {
+        let body = "<feed><entry/></feed>\n<!-- cached -->\n";
+        assert_eq!(close_truncated(body), Ok((body.to_owned(), None)));
+    }
+
+    #[test]
+    fn bom_and_leading_whitespace_are_removed() {
+        let (t, _) = to_utf8(b"\xef\xbb\xbf  <?xml version=\"1.0\" encoding=\"utf-8\"?><rss/>");
+        assert_eq!(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss/>");
+        let (t, _) = to_utf8(b"\n\n  <?xml version=\"1.0\"?><rss/>");
+        assert!(t.starts_with("<?xml"));
+    }
+
+    #[test]
+    fn mislabelled_latin1_that_is_utf8_stays_utf8() {
+        let body = "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><t>Café 테스트</t>".as_bytes();
+        assert!(mislabelled_utf8(body));
+        let (t, fix) = to_utf8(body);
+        assert!(t.contains("Café 테스트"));
+        assert!(t.contains("encoding=\"UTF-8\""));
+        assert!(fix.is_some());
+    }
+
+    #[test]
+    fn undeclared_invalid_utf8_is_windows_1252() {
+        let (t, _) = to_utf8(b"<rss><t>caf\xe9 \x80</t></rss>");
+        assert_eq!(t, "<rss><t>café €</t></rss>");
+    }
+
+    #[test]
+    fn declared_gb2312_is_transcoded() {
+        let (bytes, _, _) = encoding_rs::GBK.encode("<t>中文</t>");
+        let mut body = b"<?xml version=\"1.0\" encoding=\"gb2312\"?>".to_vec();
+        body.extend_from_slice(&bytes);
+        let (t, _) = to_utf8(&body);
+        assert_eq!(t, "<?xml version=\"1.0\" encoding=\"UTF-8\"?><t>中文</t>");
+    }
+
+    #[test]
+    fn utf16_without_bom_is_decoded() {
+        let be: Vec<u8> = "<rss/>"
+            .encode_utf16()
+            .flat_map(|u| u.to_be_bytes())
+            .collect();
+        assert_eq!(to_utf8(&be).0, "<rss/>");
+        let le: Vec<u8> = "<rss/>"
+            .encode_utf16()
+            .flat_map(|u| u.to_le_bytes())
+            .collect();
+        assert_eq!(to_utf8(&le).0, "<rss/>");
+    }
+
+    #[test]
+    fn gzip_is_inflated_and_capped() {
+        use std::io::Write;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(b"<rss/>").expect("writes to a Vec");
+        let gz = enc.finish().expect("writes to a Vec");
+        assert!(is_gzip(&gz));
+        assert_eq!(gunzip(&gz).expect("valid gzip"), b"<rss/>");
+
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        let zeros = vec![0u8; 1 << 20];
+        for _ in 0..17 {
+            enc.write_all(&zeros).expect("writes to a Vec");
+        }
+        let bomb = enc.finish().expect("writes to a Vec");
+        assert_eq!(gunzip(&bomb), Err(RepairError::TooBig));
+    }
+}

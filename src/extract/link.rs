@@ -1,0 +1,102 @@
+//! The post's canonical link: resolved, tracking parameters removed, http(s) only.
+
+use url::Url;
+
+/// Query parameters that identify a campaign or a click, not the page.
+fn is_tracking(key: &str) -> bool {
+    key.starts_with("utm_") || matches!(key, "fbclid" | "gclid" | "mc_cid" | "mc_eid")
+}
+
+/// Why a link cannot be an item's link.
+#[derive(Debug, PartialEq)]
+pub enum LinkError {
+    Missing,
+    Unparsable(String),
+    NotHttp(String),
+}
+
+/// `href` resolved against `base`, without fragment and tracking parameters; only http(s).
+pub fn canonical(href: Option<&str>, base: Option<&Url>) -> Result<String, LinkError> {
+    let href = href
+        .map(str::trim)
+        .filter(|h| !h.is_empty())
+        .ok_or(LinkError::Missing)?;
+    let mut url = match Url::parse(href) {
+        Ok(u) => u,
+        Err(url::ParseError::RelativeUrlWithoutBase) => base
+            .ok_or_else(|| LinkError::Unparsable(href.to_owned()))?
+            .join(href)
+            .map_err(|_| LinkError::Unparsable(href.to_owned()))?,
+        Err(_) => return Err(LinkError::Unparsable(href.to_owned())),
+    };
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(LinkError::NotHttp(href.to_owned()));
+    }
+    url.set_fragment(None);
+    if let Some(query) = url.query() {
+        if query
+            .split('&')
+            .any(|kv| is_tracking(kv.split('=').next().unwrap_or("")))
+        {
+            let kept: Vec<&str> = query
+                .split('&')
+                .filter(|kv| !kv.is_empty() && !is_tracking(kv.split('=').next().unwrap_or("")))
+                .collect();
+            let kept = kept.join("&");
+            url.set_query(if kept.is_empty() { None } else { Some(&kept) });
+        }
+    }
+    Ok(url.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn removes_tracking_parameters_and_fragment() {
+        let out = canonical(
+            Some("https://x.org/p?utm_source=feed&id=3&fbclid=abc&gclid=1&mc_cid=2&mc_eid=3#comments"),
+            None,
+        );
+        assert_eq!(out, Ok("https://x.org/p?id=3".to_owned()));
+        assert_eq!(
+            canonical(Some("https://x.org/p?utm_medium=rss"), None),
+            Ok("https://x.org/p".to_owned())
+        );
+    }
+
+    #[test]
+    fn keeps_other_queries_verbatim() {
+        assert_eq!(
+            canonical(Some("https://x.org/?p=12&a=b"), None),
+            Ok("https://x.org/?p=12&a=b".to_owned())
+        );
+    }
+
+    #[test]
+    fn resolves_relative_links() {
+        let base = Url::parse("https://x.org/blog/feed.xml").expect("static URL");
+        assert_eq!(
+            canonical(Some("2024/post.html"), Some(&base)),
+            Ok("https://x.org/blog/2024/post.html".to_owned())
+        );
+    }
+
+    #[test]
+    fn only_http_links() {
+        assert!(matches!(
+            canonical(Some("javascript:alert(1)"), None),
+            Err(LinkError::NotHttp(_))
+        ));
+        assert!(matches!(
+            canonical(Some("ftp://x.org/f"), None),
+            Err(LinkError::NotHttp(_))
+        ));
+        assert_eq!(canonical(None, None), Err(LinkError::Missing));
+        assert!(matches!(
+            canonical(Some("/rel"), None),
+            Err(LinkError::Unparsable(_))
+        ));
+    }
+}

@@ -1,0 +1,244 @@
+//! Parsed entries -> `Item`s, by the extraction rules of DESIGN.md: what an editor would write by
+//! hand. Title, author, summary, link, date, categories and our own stable key; the configured
+//! filters decide what is kept. Everything here is pure: time comes in through `Context::now`.
+
+pub mod author;
+pub mod link;
+pub mod summary;
+
+use std::collections::{BTreeMap, HashSet};
+
+use chrono::{DateTime, Utc};
+
+use crate::config::{Filters, Source};
+use crate::item::{Item, ItemState};
+use crate::parse::{Entry, ParsedFeed};
+use crate::text::clean_inline;
+
+/// What extraction needs besides the feed.
+pub struct Context<'a> {
+    pub source: &'a Source,
+    pub global: &'a Filters,
+    /// `[authors]`: login -> display name.
+    pub aliases: &'a BTreeMap<String, String>,
+    /// The feed's final URL after redirects.
+    pub base: Option<&'a url::Url>,
+    pub now: DateTime<Utc>,
+    /// Only the first `max_items` entries are looked at.
+    pub max_items: usize,
+}
+
+/// The items of one feed, how many entries the filters removed, and why others were dropped.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Extracted {
+    pub items: Vec<Item>,
+    pub filtered: usize,
+    /// One reason per entry that could not become an item (filtered entries are only counted).
+    pub dropped: Vec<String>,
+}
+
+/// Words of the summary used as a title when an entry has none.
+const TITLE_FALLBACK_WORDS: usize = 10;
+
+pub fn extract(feed: &ParsedFeed, cx: &Context<'_>) -> Extracted {
+    let ids_usable = ids_usable(&feed.entries);
+    let feed_authors: Vec<String> = feed
+        .authors
+        .iter()
+        .filter_map(|a| author::clean_name(a, cx.aliases))
+        .collect();
+    let mut out = Extracted::default();
+    for (i, entry) in feed.entries.iter().take(cx.max_items).enumerate() {
+        let raw_title = entry.title.as_deref().map(clean_inline).unwrap_or_default();
+        let link = entry.orig_link.as_deref().or(entry.link.as_deref());
+        let link = match link::canonical(link, cx.base) {
+            Ok(link) => link,
+            Err(e) => {
+                let why = match e {
+                    link::LinkError::Missing => "has no link".to_owned(),
+                    link::LinkError::Unparsable(l) => format!("has a link that is not a URL ({l})"),
+                    link::LinkError::NotHttp(l) => format!("has no http(s) link ({l})"),
+                };
+                out.dropped
+                    .push(format!("entry {} ({:?}) {why}", i + 1, raw_title));
+                continue;
+            }
+        };
+        let summary = summary::summarize(entry.summary.as_deref(), entry.content.as_deref());
+        let title = if raw_title.is_empty() {
+            title_from(&summary)
+        } else {
+            raw_title
+        };
+        let names = author_names(entry, &feed_authors, cx);
+        let author = author::join_names(&names);
+        let categories = categories(&entry.categories);
+        if !passes(&cx.source.filters, &title, &names, &categories)
+            || !passes(cx.global, &title, &names, &categories)
+        {
+            out.filtered += 1;
+            continue;
+        }
+        let published = entry
+            .published
+            .or(entry.updated)
+            .unwrap_or(cx.now)
+            .min(cx.now);
+        let key = key(
+            entry,
+            ids_usable,
+            &link,
+            &title,
+            &summary,
+            cx.source.url.as_str(),
+        );
+        out.items.push(Item {
+            key,
+            source: cx.source.name.clone(),
+            link,
+            title,
+            author,
+            summary,
+            published,
+            first_seen: cx.now,
+            categories,
+            state: ItemState::Unseen,
+            roundup: None,
+            drafted_in: None,
+        });
+    }
+    out
+}
+
+/// Author order: the source's override, the entry's authors, the feed's, the source's name.
+fn author_names(entry: &Entry, feed_authors: &[String], cx: &Context<'_>) -> Vec<String> {
+    if let Some(over) = cx
+        .source
+        .author
+        .as_deref()
+        .map(str::trim)
+        .filter(|a| !a.is_empty())
+    {
+        return vec![over.to_owned()];
+    }
+    let own: Vec<String> = entry
+        .authors
+        .iter()
+        .filter_map(|a| author::clean_name(a, cx.aliases))
+        .collect();
+    if !own.is_empty() {
+        return own;
+    }
+    if !feed_authors.is_empty() {
+        return feed_authors.to_vec();
+    }
+    vec![cx.source.name.clone()]
+}
+
+fn title_from(summary: &str) -> String {
+    let words: Vec<&str> = summary.split_whitespace().collect();
+    if words.is_empty() {
+        return "Untitled post".to_owned();
+    }
+    if words.len() <= TITLE_FALLBACK_WORDS {
+        return words.join(" ");
+    }
+    let head = words[..TITLE_FALLBACK_WORDS].join(" ");
+    format!(
+        "{}…",
+        head.trim_end_matches([',', ';', ':', '.', '-', '–', '…'])
+    )
+}
+
+fn categories(raw: &[String]) -> Vec<String> {
+    let mut seen = HashSet::new();
+    raw.iter()
+        .map(|c| clean_inline(c))
+        .filter(|c| !c.is_empty() && seen.insert(c.to_lowercase()))
+        .collect()
+}
+
+/// Whether an entry passes one set of filters (tags and authors case-insensitive).
+fn passes(f: &Filters, title: &str, authors: &[String], categories: &[String]) -> bool {
+    let has_tag = |tags: &[String]| {
+        tags.iter()
+            .any(|t| categories.iter().any(|c| c.eq_ignore_ascii_case(t.trim())))
+    };
+    let has_author = |wanted: &[String]| {
+        wanted.iter().any(|w| {
+            let w = w.trim();
+            authors.iter().any(|a| a.eq_ignore_ascii_case(w))
+                || author::join_names(authors).eq_ignore_ascii_case(w)
+        })
+    };
+    if !f.include_tags.is_empty() && !has_tag(&f.include_tags) {
+        return false;
+    }
+    if has_tag(&f.exclude_tags) {
+        return false;
+    }
+    if f.include_title
+        .as_ref()
+        .is_some_and(|re| !re.is_match(title))
+    {
+        return false;
+    }
+    if f.exclude_title
+        .as_ref()
+        .is_some_and(|re| re.is_match(title))
+    {
+        return false;
+    }
+    if !f.include_authors.is_empty() && !has_author(&f.include_authors) {
+        return false;
+    }
+    !has_author(&f.exclude_authors)
+}
+
+/// Ids are trusted only when every entry has one and none repeats within the feed.
+fn ids_usable(entries: &[Entry]) -> bool {
+    let mut seen = HashSet::new();
+    !entries.is_empty()
+        && entries
+            .iter()
+            .all(|e| e.id.as_deref().is_some_and(|id| seen.insert(id)))
+}
+
+/// Our own stable key: 16 hex chars of blake3 over the id (scoped by the source when it does not
+/// look globally unique), else the canonical link, else title + summary.
+fn key(
+    entry: &Entry,
+    ids_usable: bool,
+    link: &str,
+    title: &str,
+    summary: &str,
+    source_url: &str,
+) -> String {
+    let material = match entry.id.as_deref() {
+        Some(id) if ids_usable => {
+            if looks_global(id) {
+                format!("id\n{id}")
+            } else {
+                format!("id\n{source_url}\n{id}")
+            }
+        }
+        _ if !link.is_empty() => format!("link\n{link}"),
+        _ => format!("text\n{title}\n{summary}"),
+    };
+    hash16(&material)
+}
+
+fn looks_global(id: &str) -> bool {
+    let lower = id.to_ascii_lowercase();
+    ["http://", "https://", "tag:", "urn:"]
+        .iter()
+        .any(|p| lower.starts_with(p))
+}
+
+fn hash16(s: &str) -> String {
+    let hex = blake3::hash(s.as_bytes()).to_hex();
+    hex.as_str()[..16].to_owned()
+}
+
+#[cfg(test)]
+mod tests;

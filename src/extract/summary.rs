@@ -1,0 +1,531 @@
+//! The summary: the post's first real paragraph as plain text, the way an editor would quote it.
+//! HTML is read with the streaming tokenizer from `text`, stopping at the first real paragraph,
+//! so a 400 KB post costs about as much as its opening; no DOM is built.
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use crate::text::{attr, collapse_whitespace, decode_entities, is_block, Token, Tokens};
+
+/// Kept whole up to here...
+pub const SOFT_WORDS: usize = 90;
+/// ...and never longer than this: cut at a sentence end.
+pub const MAX_WORDS: usize = 140;
+/// A paragraph with fewer words is a caption, a byline or a fragment, not the post's opening.
+const REAL_WORDS: usize = 8;
+
+/// One candidate paragraph, and whether it is the kind an editor would quote.
+#[derive(Debug, Clone, PartialEq)]
+struct Para {
+    text: String,
+    real: bool,
+    /// The feed cut it short ("[…]", "...", "Continue reading"): content is better when present.
+    teaser: bool,
+}
+
+/// The summary of an entry from its summary and content fields (either may be HTML or text).
+pub fn summarize(summary: Option<&str>, content: Option<&str>) -> String {
+    let from_summary = summary.and_then(first_paragraph);
+    if let Some(p) = &from_summary {
+        if p.real && !p.teaser {
+            return finish(p);
+        }
+    }
+    let from_content = content.and_then(first_paragraph);
+    let best = match (from_summary, from_content) {
+        (_, Some(c)) if c.real => c,
+        (Some(s), _) if s.real => s,
+        (Some(s), Some(c)) => {
+            if s.text.len() >= c.text.len() {
+                s
+            } else {
+                c
+            }
+        }
+        (Some(s), None) => s,
+        (None, Some(c)) => c,
+        (None, None) => return String::new(),
+    };
+    finish(&best)
+}
+
+/// The first real paragraph of HTML or plain text; else the first non-empty one.
+fn first_paragraph(input: &str) -> Option<Para> {
+    let mut fallback: Option<Para> = None;
+    let mut consider = |raw: String| -> Option<Para> {
+        let para = judge(&raw)?;
+        if para.real {
+            return Some(para);
+        }
+        if fallback.is_none() {
+            fallback = Some(para);
+        }
+        None
+    };
+    let found = if looks_like_html(input) {
+        scan_html(input, &mut consider)
+    } else {
+        input
+            .split("\n\n")
+            .map(|p| collapse_whitespace(&decode_entities(p)))
+            .find_map(&mut consider)
+    };
+    found.or(fallback)
+}
+
+fn looks_like_html(s: &str) -> bool {
+    s.contains('<') && s.contains('>')
+}
+
+static TAILS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
+    [
+        r"(?i)\s*(Continue reading|Read more|Read the rest|Keep reading|Read full (post|article))\b.{0,200}$",
+        r"\s*[\[(](…|\.\.\.|&hellip;|&#8230;|more)[\])]\s*$",
+        r"\s*(…|\.\.\.+)\s*$",
+        r"\s*(→|»|&rarr;)\s*$",
+    ]
+    .iter()
+    .map(|r| Regex::new(r).expect("tail patterns are valid regexes"))
+    .collect()
+});
+
+/// Cleans a candidate: decodes, collapses, strips tails; decides whether it is real.
+fn judge(raw: &str) -> Option<Para> {
+    let mut text = collapse_whitespace(raw);
+    let mut teaser = false;
+    loop {
+        let before = text.len();
+        // WordPress: "The post X appeared first on Y." (the last "The post" before it, since
+        // the paragraph itself may say "the post").
+        if let Some(at) = text.rfind(" appeared first on ") {
+            if let Some(start) = text[..at].rfind("The post ") {
+                if text.len() - at < 200 {
+                    text.truncate(start);
+                }
+            }
+        }
+        for re in TAILS.iter() {
+            if let Some(m) = re.find(&text) {
+                if m.start() < text.len() {
+                    text.truncate(m.start());
+                    teaser = true;
+                }
+            }
+        }
+        text = text.trim_end().to_owned();
+        if text.len() == before {
+            break;
+        }
+    }
+    if text.is_empty() || is_boilerplate(&text) {
+        return None;
+    }
+    let words = text.split_whitespace().count();
+    let real = words >= REAL_WORDS || (words >= 3 && ends_sentence(&text));
+    Some(Para { text, real, teaser })
+}
+
+/// Bylines, share prompts, credits: not the post.
+fn is_boilerplate(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    const STARTS: &[&str] = &[
+        "posted by",
+        "posted on",
+        "written by",
+        "share this",
+        "share on",
+        "filed under",
+        "tags:",
+        "tagged:",
+        "categories:",
+        "photo:",
+        "image:",
+        "photo credit",
+        "image credit",
+        "like this:",
+        "related posts",
+        "advertisement",
+    ];
+    if STARTS.iter().any(|s| lower.starts_with(s)) {
+        return true;
+    }
+    let words = lower.split_whitespace().count();
+    // "By Jane Doe" / "by Jane Doe on May 2" alone on a line.
+    (words <= 8 && lower.starts_with("by "))
+        || lower.starts_with("http://")
+        || lower.starts_with("https://")
+}
+
+fn ends_sentence(text: &str) -> bool {
+    let t = text.trim_end_matches(['"', '\'', ')', '”', '’', '»']);
+    t.ends_with(['.', '!', '?', ':'])
+}
+
+/// Elements whose whole content is never the post's opening paragraph.
+fn skipped_element(name: &str) -> bool {
+    matches!(
+        name,
+        "h1" | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "figure"
+            | "figcaption"
+            | "pre"
+            | "table"
+            | "iframe"
+            | "object"
+            | "embed"
+            | "video"
+            | "audio"
+            | "svg"
+            | "form"
+            | "button"
+            | "nav"
+            | "aside"
+            | "noscript"
+            | "select"
+            | "template"
+            | "header"
+            | "footer"
+            | "caption"
+    )
+}
+
+/// Class or id fragments of share buttons, ad blocks, bylines and related-post lists.
+fn skipped_class(attrs: &str) -> bool {
+    const MARKERS: &[&str] = &[
+        "share",
+        "social",
+        "feedflare",
+        "sharedaddy",
+        "jp-relatedposts",
+        "addtoany",
+        "byline",
+        "post-meta",
+        "entry-meta",
+        "wp-caption",
+        "advert",
+        "tweet",
+        "related",
+        "author-info",
+        "signature",
+    ];
+    [attr(attrs, "class"), attr(attrs, "id")]
+        .into_iter()
+        .flatten()
+        .any(|v| {
+            let v = v.to_ascii_lowercase();
+            MARKERS.iter().any(|m| v.contains(m))
+        })
+}
+
+fn is_void(name: &str) -> bool {
+    matches!(
+        name,
+        "br" | "img"
+            | "hr"
+            | "input"
+            | "meta"
+            | "link"
+            | "source"
+            | "wbr"
+            | "area"
+            | "col"
+            | "param"
+            | "track"
+    )
+}
+
+/// Walks HTML, handing each block's text to `f` until it returns something.
+fn scan_html(html: &str, f: &mut impl FnMut(String) -> Option<Para>) -> Option<Para> {
+    let mut block = String::new();
+    // Segments of the current block split at single <br>: a leading byline segment is dropped.
+    let mut segments: Vec<String> = Vec::new();
+    let mut skip: Option<(String, usize)> = None;
+    let mut last_br = false;
+
+    let mut flush = |block: &mut String, segments: &mut Vec<String>| -> Option<Para> {
+        segments.push(std::mem::take(block));
+        let mut parts: Vec<String> = segments
+            .drain(..)
+            .map(|s| collapse_whitespace(&decode_entities(&s)))
+            .filter(|s| !s.is_empty())
+            .collect();
+        while parts.first().is_some_and(|p| is_boilerplate(p)) {
+            parts.remove(0);
+        }
+        if parts.is_empty() {
+            return None;
+        }
+        f(parts.join(" "))
+    };
+
+    for token in Tokens::new(html) {
+        match token {
+            Token::Open {
+                name,
+                attrs,
+                self_closing,
+            } => {
+                if let Some((skip_name, depth)) = &mut skip {
+                    if *skip_name == name && !self_closing && !is_void(&name) {
+                        *depth += 1;
+                    }
+                    continue;
+                }
+                let is_br = name == "br";
+                if is_br {
+                    if last_br {
+                        if let Some(p) = flush(&mut block, &mut segments) {
+                            return Some(p);
+                        }
+                    } else {
+                        segments.push(std::mem::take(&mut block));
+                    }
+                    last_br = true;
+                    continue;
+                }
+                if name == "img" {
+                    continue;
+                }
+                last_br = false;
+                if is_block(&name) || skipped_element(&name) {
+                    if let Some(p) = flush(&mut block, &mut segments) {
+                        return Some(p);
+                    }
+                }
+                let ad_link = name == "a"
+                    && attr(attrs, "href").is_some_and(|h| {
+                        h.contains("feeds.feedburner.com") || h.contains("feedads.")
+                    });
+                if (skipped_element(&name) || skipped_class(attrs) || ad_link)
+                    && !self_closing
+                    && !is_void(&name)
+                {
+                    skip = Some((name, 1));
+                }
+            }
+            Token::Close { name } => {
+                if let Some((skip_name, depth)) = &mut skip {
+                    if *skip_name == name {
+                        *depth -= 1;
+                        if *depth == 0 {
+                            skip = None;
+                        }
+                    }
+                    continue;
+                }
+                if is_block(&name) {
+                    last_br = false;
+                    if let Some(p) = flush(&mut block, &mut segments) {
+                        return Some(p);
+                    }
+                } else {
+                    // Inline ends (</a>, </em>) keep words apart only where the source had space.
+                }
+            }
+            Token::Text(t) => {
+                if skip.is_none() {
+                    if !t.trim().is_empty() {
+                        last_br = false;
+                    }
+                    block.push_str(t);
+                }
+            }
+        }
+    }
+    flush(&mut block, &mut segments)
+}
+
+/// Shapes the chosen paragraph: a teaser ends cleanly, anything over the cap is cut.
+fn finish(p: &Para) -> String {
+    let words: Vec<&str> = p.text.split_whitespace().collect();
+    if words.is_empty() {
+        return String::new();
+    }
+    if words.len() > MAX_WORDS {
+        return cut(&words[..MAX_WORDS]);
+    }
+    if p.teaser && !ends_sentence(&p.text) {
+        // The feed cut mid-sentence, maybe mid-word: back to a sentence end, or drop the last
+        // (possibly partial) word and say it goes on.
+        if let Some(end) = last_sentence_end(&words) {
+            if end * 2 >= words.len() {
+                return words[..end].join(" ");
+            }
+        }
+        let keep = if words.len() > 1 { words.len() - 1 } else { 1 };
+        return format!(
+            "{}…",
+            words[..keep]
+                .join(" ")
+                .trim_end_matches([',', ';', ':', '-', '–'])
+        );
+    }
+    words.join(" ")
+}
+
+/// Over the cap: the last sentence end within it, else the first SOFT_WORDS words and "…".
+fn cut(words: &[&str]) -> String {
+    match last_sentence_end(words) {
+        Some(end) if end >= REAL_WORDS => words[..end].join(" "),
+        _ => format!(
+            "{}…",
+            words[..SOFT_WORDS.min(words.len())]
+                .join(" ")
+                .trim_end_matches([',', ';', ':', '-', '–'])
+        ),
+    }
+}
+
+/// Number of words up to and including the last one that ends a sentence.
+fn last_sentence_end(words: &[&str]) -> Option<usize> {
+    words
+        .iter()
+        .rposition(|w| ends_sentence(w) && !w.ends_with(':'))
+        .map(|i| i + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LONG: &str = "This paragraph is long enough to be the real opening of the post and says what it is about.";
+
+    #[test]
+    fn plain_text_summary_is_used_as_is() {
+        assert_eq!(summarize(Some(LONG), None), LONG);
+    }
+
+    #[test]
+    fn skips_headings_images_and_empty_paragraphs() {
+        let html = format!("<h2>Intro</h2><p><img src=x></p><p>&nbsp;</p><p>{LONG}</p>");
+        assert_eq!(summarize(None, Some(&html)), LONG);
+    }
+
+    #[test]
+    fn skips_posted_by_and_bylines() {
+        let html = format!("<p>Posted by Anthony Vallone, Test Engineer</p><p>{LONG}</p>");
+        assert_eq!(summarize(None, Some(&html)), LONG);
+        let html = format!("<div>Posted by Jane<br><br>{LONG}</div>");
+        assert_eq!(summarize(None, Some(&html)), LONG);
+        let html = format!("<p>By Jane Doe</p><p>{LONG}</p>");
+        assert_eq!(summarize(None, Some(&html)), LONG);
+    }
+
+    #[test]
+    fn skips_share_buttons_and_feedburner_ads() {
+        let html = format!(
+            "<div class=\"sharedaddy\"><p>Share this: Twitter Facebook and more buttons here now</p></div>\
+             <div class=\"feedflare\"><a href=\"http://feeds.feedburner.com/~ff/x\">Email this to a friend please now</a></div><p>{LONG}</p>"
+        );
+        assert_eq!(summarize(None, Some(&html)), LONG);
+    }
+
+    #[test]
+    fn drops_scripts_and_styles() {
+        let html = format!("<p><script>document.write('one two three four five six seven eight');</script><style>p{{}}</style>{LONG}</p>");
+        assert_eq!(summarize(None, Some(&html)), LONG);
+    }
+
+    #[test]
+    fn strips_wordpress_appeared_first_tail() {
+        let s = format!("<p>{LONG}</p><p>The post <a href=x>Hello</a> appeared first on <a href=y>Blog</a>.</p>");
+        assert_eq!(summarize(Some(&s), None), LONG);
+        let s = format!("{LONG} The post Hello appeared first on Blog.");
+        assert_eq!(summarize(Some(&s), None), LONG);
+    }
+
+    #[test]
+    fn strips_continue_reading_and_read_more() {
+        let s = format!("<p>{LONG} <a href=x>Continue reading <span>Hello</span> &rarr;</a></p>");
+        assert_eq!(summarize(Some(&s), None), LONG);
+        let s = format!("<p>{LONG}</p><p><a href=x>Read more</a></p>");
+        assert_eq!(summarize(Some(&s), None), LONG);
+    }
+
+    #[test]
+    fn teaser_with_ellipsis_prefers_content() {
+        let s = "This paragraph is long enough to be a teaser that the feed cut [&#8230;]";
+        let c = format!("<p>{LONG}</p>");
+        assert_eq!(summarize(Some(s), Some(&c)), LONG);
+    }
+
+    #[test]
+    fn teaser_without_content_ends_cleanly() {
+        let s = "This paragraph is long enough to be a teaser that the feed cut off in the midd [&#8230;]";
+        let out = summarize(Some(s), None);
+        assert_eq!(
+            out,
+            "This paragraph is long enough to be a teaser that the feed cut off in the…"
+        );
+        assert!(!out.contains('['));
+        let s = "Natasha writes about Swift and many more things in her weekly newsl...";
+        assert_eq!(
+            summarize(Some(s), None),
+            "Natasha writes about Swift and many more things in her weekly…"
+        );
+    }
+
+    #[test]
+    fn decodes_entities_and_collapses_whitespace() {
+        let s = "<p>It&rsquo;s   a &amp;ldquo;test&amp;rdquo; of\n\n entity decoding in a paragraph that is long.</p>";
+        assert_eq!(
+            summarize(Some(s), None),
+            "It’s a “test” of entity decoding in a paragraph that is long."
+        );
+    }
+
+    #[test]
+    fn keeps_up_to_140_words_whole() {
+        let text = vec!["word"; 120].join(" ") + ".";
+        assert_eq!(summarize(Some(&text), None).split_whitespace().count(), 120);
+    }
+
+    #[test]
+    fn over_cap_cuts_at_last_sentence_end() {
+        let first = vec!["alpha"; 60].join(" ") + ".";
+        let second = vec!["beta"; 60].join(" ") + ".";
+        let third = vec!["gamma"; 60].join(" ") + ".";
+        let text = format!("{first} {second} {third}");
+        let out = summarize(Some(&text), None);
+        assert_eq!(out, format!("{first} {second}"));
+    }
+
+    #[test]
+    fn over_cap_without_sentence_end_cuts_at_word_with_ellipsis() {
+        let text = vec!["word"; 300].join(" ");
+        let out = summarize(Some(&text), None);
+        assert!(out.ends_with("word…"));
+        assert_eq!(out.split_whitespace().count(), SOFT_WORDS);
+    }
+
+    #[test]
+    fn short_summary_is_not_real_so_content_wins() {
+        let c = format!("<p>{LONG}</p>");
+        assert_eq!(summarize(Some("<img src=x>"), Some(&c)), LONG);
+        assert_eq!(summarize(Some("Hi"), Some(&c)), LONG);
+    }
+
+    #[test]
+    fn nothing_real_falls_back_to_first_text() {
+        assert_eq!(summarize(Some("<p>Nice photo</p>"), None), "Nice photo");
+        assert_eq!(summarize(Some("<img src=x>"), None), "");
+    }
+
+    #[test]
+    fn blogger_br_paragraphs() {
+        let html = format!("<div>Short line<br /><br />{LONG}<br /><br />second</div>");
+        assert_eq!(summarize(None, Some(&html)), LONG);
+    }
+
+    #[test]
+    fn no_markup_survives() {
+        let html = "<p>Paragraph with <a href=\"x\">a link</a> and <code>&lt;div&gt;</code> markup words here.</p>";
+        let out = summarize(Some(html), None);
+        assert_eq!(out, "Paragraph with a link and <div> markup words here.");
+    }
+}

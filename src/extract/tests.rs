@@ -1,0 +1,352 @@
+//! Extraction rules, one test per rule.
+
+use super::*;
+use crate::config::SourceKind;
+use chrono::TimeZone;
+use regex::Regex;
+
+fn source() -> Source {
+    Source {
+        name: "Lars Kellogg-Stedman".to_owned(),
+        url: url::Url::parse("https://blog.oddbit.com/rss.xml").expect("static URL"),
+        kind: SourceKind::Feed,
+        author: None,
+        filters: Filters::default(),
+    }
+}
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0)
+        .single()
+        .expect("valid date")
+}
+
+fn entry(id: Option<&str>, title: &str, link: &str) -> Entry {
+    Entry {
+        id: id.map(str::to_owned),
+        title: Some(title.to_owned()),
+        link: Some(link.to_owned()),
+        summary: Some(
+            "A first paragraph that is long enough to count as the real opening.".to_owned(),
+        ),
+        ..Entry::default()
+    }
+}
+
+fn run_with(
+    feed: &ParsedFeed,
+    source: &Source,
+    global: &Filters,
+    aliases: &BTreeMap<String, String>,
+) -> Extracted {
+    let base = url::Url::parse("https://blog.oddbit.com/feed/").expect("static URL");
+    let cx = Context {
+        source,
+        global,
+        aliases,
+        base: Some(&base),
+        now: now(),
+        max_items: 50,
+    };
+    extract(feed, &cx)
+}
+
+fn run(feed: &ParsedFeed) -> Extracted {
+    run_with(feed, &source(), &Filters::default(), &BTreeMap::new())
+}
+
+fn feed_of(entries: Vec<Entry>) -> ParsedFeed {
+    ParsedFeed {
+        title: Some("t".to_owned()),
+        authors: vec![],
+        entries,
+    }
+}
+
+#[test]
+fn title_is_decoded_stripped_and_collapsed() {
+    let e = entry(
+        None,
+        "  <b>Deploying</b> &amp;ldquo;EC2&amp;rdquo;\n  API &amp; more ",
+        "https://x.org/1",
+    );
+    assert_eq!(
+        run(&feed_of(vec![e])).items[0].title,
+        "Deploying “EC2” API & more"
+    );
+}
+
+#[test]
+fn empty_title_falls_back_to_summary_words() {
+    let mut e = entry(None, "  ", "https://x.org/1");
+    e.summary = Some("One two three four five six seven eight nine ten eleven twelve.".to_owned());
+    assert_eq!(
+        run(&feed_of(vec![e])).items[0].title,
+        "One two three four five six seven eight nine ten…"
+    );
+    let mut e = entry(None, "", "https://x.org/1");
+    e.title = None;
+    e.summary = None;
+    assert_eq!(run(&feed_of(vec![e])).items[0].title, "Untitled post");
+}
+
+#[test]
+fn author_order_override_entry_feed_source() {
+    let mut e = entry(None, "t", "https://x.org/1");
+    e.authors = vec!["noreply@blogger.com (Tim Bell)".to_owned()];
+    let mut feed = feed_of(vec![e.clone()]);
+    feed.authors = vec!["Feed Person".to_owned()];
+    assert_eq!(run(&feed).items[0].author, "Tim Bell");
+
+    let mut over = source();
+    over.author = Some("Override Name".to_owned());
+    assert_eq!(
+        run_with(&feed, &over, &Filters::default(), &BTreeMap::new()).items[0].author,
+        "Override Name"
+    );
+
+    feed.entries[0].authors = vec!["jdoe@example.com".to_owned()];
+    assert_eq!(
+        run(&feed).items[0].author,
+        "Feed Person",
+        "bare e-mail falls through"
+    );
+
+    feed.authors.clear();
+    assert_eq!(run(&feed).items[0].author, "Lars Kellogg-Stedman");
+}
+
+#[test]
+fn several_authors_are_joined() {
+    let mut e = entry(None, "t", "https://x.org/1");
+    e.authors = vec![
+        "Ann".to_owned(),
+        "Bob, CTO".to_owned(),
+        "(Cy Young)".to_owned(),
+    ];
+    assert_eq!(
+        run(&feed_of(vec![e])).items[0].author,
+        "Ann, Bob and Cy Young"
+    );
+}
+
+#[test]
+fn alias_map_applies_to_entry_authors() {
+    let mut aliases = BTreeMap::new();
+    aliases.insert("dmsimard".to_owned(), "David Moreau Simard".to_owned());
+    let mut e = entry(None, "t", "https://x.org/1");
+    e.authors = vec!["DMSIMARD".to_owned()];
+    let out = run_with(&feed_of(vec![e]), &source(), &Filters::default(), &aliases);
+    assert_eq!(out.items[0].author, "David Moreau Simard");
+}
+
+#[test]
+fn orig_link_wins_and_tracking_is_removed() {
+    let mut e = entry(None, "t", "http://feedproxy.google.com/~r/x/1");
+    e.orig_link = Some("https://x.org/post?utm_source=rss&utm_medium=feed#more".to_owned());
+    assert_eq!(run(&feed_of(vec![e])).items[0].link, "https://x.org/post");
+}
+
+#[test]
+fn relative_link_resolves_against_base() {
+    let e = entry(None, "t", "/2024/05/post.html");
+    assert_eq!(
+        run(&feed_of(vec![e])).items[0].link,
+        "https://blog.oddbit.com/2024/05/post.html"
+    );
+}
+
+#[test]
+fn non_http_link_drops_entry_with_reason() {
+    let e = entry(None, "Bad", "javascript:alert(1)");
+    let mut none = entry(None, "None", "");
+    none.link = None;
+    let out = run(&feed_of(vec![
+        e,
+        none,
+        entry(None, "ok", "https://x.org/1"),
+    ]));
+    assert_eq!(out.items.len(), 1);
+    assert_eq!(out.dropped.len(), 2);
+    assert!(out.dropped[0].contains("entry 1") && out.dropped[0].contains("\"Bad\""));
+    assert!(out.dropped[1].contains("no link"));
+}
+
+#[test]
+fn dates_published_then_updated_then_now_and_never_future() {
+    let past = Utc
+        .with_ymd_and_hms(2024, 4, 1, 0, 0, 0)
+        .single()
+        .expect("valid date");
+    let future = Utc
+        .with_ymd_and_hms(2030, 1, 1, 0, 0, 0)
+        .single()
+        .expect("valid date");
+    let mut a = entry(None, "a", "https://x.org/a");
+    a.published = Some(past);
+    a.updated = Some(future);
+    let mut b = entry(None, "b", "https://x.org/b");
+    b.updated = Some(past);
+    let c = entry(None, "c", "https://x.org/c");
+    let mut d = entry(None, "d", "https://x.org/d");
+    d.published = Some(future);
+    let items = run(&feed_of(vec![a, b, c, d])).items;
+    assert_eq!(items[0].published, past);
+    assert_eq!(items[1].published, past);
+    assert_eq!(items[2].published, now());
+    assert_eq!(items[3].published, now());
+    assert!(items.iter().all(|i| i.first_seen == now()));
+}
+
+#[test]
+fn keys_are_16_hex_and_stable_across_polls() {
+    let feed = feed_of(vec![
+        entry(Some("tag:x,2024:1"), "a", "https://x.org/a"),
+        entry(Some("tag:x,2024:2"), "b", "https://x.org/b"),
+    ]);
+    let first = run(&feed);
+    let second = run(&feed);
+    assert_eq!(first.items[0].key, second.items[0].key);
+    assert_eq!(first.items[0].key.len(), 16);
+    assert!(first.items[0].key.chars().all(|c| c.is_ascii_hexdigit()));
+    assert_ne!(first.items[0].key, first.items[1].key);
+    // Stable when the title or summary is edited, since the id is trusted.
+    let mut edited = feed.clone();
+    edited.entries[0].title = Some("a, edited".to_owned());
+    assert_eq!(run(&edited).items[0].key, first.items[0].key);
+}
+
+#[test]
+fn global_ids_are_not_scoped_by_source() {
+    let feed = feed_of(vec![entry(
+        Some("https://x.org/?p=1"),
+        "a",
+        "https://x.org/a",
+    )]);
+    let mut other = source();
+    other.url = url::Url::parse("https://planet.example.org/rss").expect("static URL");
+    let a = run(&feed).items[0].key.clone();
+    let b = run_with(&feed, &other, &Filters::default(), &BTreeMap::new()).items[0]
+        .key
+        .clone();
+    assert_eq!(a, b, "the same post through two sources is one item");
+}
+
+#[test]
+fn local_ids_are_scoped_by_source() {
+    let feed = feed_of(vec![entry(Some("42"), "a", "https://x.org/a")]);
+    let mut other = source();
+    other.url = url::Url::parse("https://other.example.org/rss").expect("static URL");
+    let a = run(&feed).items[0].key.clone();
+    let b = run_with(&feed, &other, &Filters::default(), &BTreeMap::new()).items[0]
+        .key
+        .clone();
+    assert_ne!(a, b);
+}
+
+#[test]
+fn missing_or_duplicate_ids_fall_back_to_link() {
+    let by_link = run(&feed_of(vec![entry(None, "a", "https://x.org/a")])).items[0]
+        .key
+        .clone();
+    let dup = feed_of(vec![
+        entry(Some("same"), "a", "https://x.org/a"),
+        entry(Some("same"), "b", "https://x.org/b"),
+    ]);
+    assert_eq!(run(&dup).items[0].key, by_link);
+    let partial = feed_of(vec![
+        entry(Some("tag:1"), "a", "https://x.org/a"),
+        entry(None, "b", "https://x.org/b"),
+    ]);
+    assert_eq!(run(&partial).items[0].key, by_link);
+    // The canonical link: tracking parameters do not change the key.
+    let tracked = run(&feed_of(vec![entry(
+        None,
+        "a",
+        "https://x.org/a?utm_source=x",
+    )]));
+    assert_eq!(tracked.items[0].key, by_link);
+}
+
+#[test]
+fn key_without_id_or_link_hashes_title_and_summary() {
+    let e = entry(None, "a", "");
+    assert_eq!(
+        key(&e, false, "", "a", "s", "u"),
+        key(&e, false, "", "a", "s", "u")
+    );
+    assert_ne!(
+        key(&e, false, "", "a", "s", "u"),
+        key(&e, false, "", "b", "s", "u")
+    );
+}
+
+#[test]
+fn filters_tags_title_authors_from_source_and_global() {
+    let mut a = entry(None, "RDO blogs over the last few weeks", "https://x.org/a");
+    a.categories = vec!["OpenStack".to_owned()];
+    let mut b = entry(None, "Cooking", "https://x.org/b");
+    b.categories = vec!["food".to_owned(), "Food".to_owned()];
+    b.authors = vec!["Chef".to_owned()];
+    let mut c = entry(None, "TripleO tips", "https://x.org/c");
+    c.categories = vec!["openstack".to_owned()];
+    let feed = feed_of(vec![a, b, c]);
+
+    let mut src = source();
+    src.filters.include_tags = vec!["OPENSTACK".to_owned()];
+    let mut global = Filters::default();
+    global.exclude_title = Some(Regex::new("^RDO blogs").expect("valid regex"));
+    let out = run_with(&feed, &src, &global, &BTreeMap::new());
+    assert_eq!(out.filtered, 2);
+    assert_eq!(out.items.len(), 1);
+    assert_eq!(out.items[0].title, "TripleO tips");
+
+    let mut global = Filters::default();
+    global.exclude_authors = vec!["chef".to_owned()];
+    global.exclude_tags = vec!["openstack".to_owned()];
+    assert_eq!(
+        run_with(&feed, &source(), &global, &BTreeMap::new())
+            .items
+            .len(),
+        0
+    );
+
+    let mut src = source();
+    src.filters.include_authors = vec!["CHEF".to_owned()];
+    src.filters.include_title = Some(Regex::new("(?i)cook").expect("valid regex"));
+    let out = run_with(&feed, &src, &Filters::default(), &BTreeMap::new());
+    assert_eq!(out.items.len(), 1);
+    assert_eq!(out.items[0].categories, vec!["food".to_owned()]);
+}
+
+#[test]
+fn only_first_max_items_entries() {
+    let entries = (0..10)
+        .map(|i| entry(None, &format!("t{i}"), &format!("https://x.org/{i}")))
+        .collect();
+    let feed = feed_of(entries);
+    let base = url::Url::parse("https://x.org/").expect("static URL");
+    let src = source();
+    let cx = Context {
+        source: &src,
+        global: &Filters::default(),
+        aliases: &BTreeMap::new(),
+        base: Some(&base),
+        now: now(),
+        max_items: 3,
+    };
+    assert_eq!(extract(&feed, &cx).items.len(), 3);
+}
+
+#[test]
+fn summary_comes_from_content_when_summary_is_not_a_paragraph() {
+    let mut e = entry(None, "t", "https://x.org/1");
+    e.summary = Some("<img src=\"x.png\">".to_owned());
+    e.content = Some(
+        "<h2>Heading</h2><p>Real opening paragraph of this post, with enough words.</p>".to_owned(),
+    );
+    assert_eq!(
+        run(&feed_of(vec![e])).items[0].summary,
+        "Real opening paragraph of this post, with enough words."
+    );
+}
