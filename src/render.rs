@@ -1,1 +1,355 @@
-//! (to be written)
+//! Items -> `DraftView` -> handlebars -> markdown. Owns the view the template sees (made for it,
+//! never the stored `Item`), loading the editor's template (with the built-in copy as fallback),
+//! and the markdown and YAML escaping registered with handlebars (see `escape`).
+
+pub mod escape;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use handlebars::{
+    Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
+};
+use serde::Serialize;
+
+/// The template shipped in templates/roundup.md.hbs, used when the configured file is missing.
+pub const BUILTIN_TEMPLATE: &str = include_str!("../templates/roundup.md.hbs");
+
+/// The name the built-in template reports in errors.
+const BUILTIN_NAME: &str = "built-in templates/roundup.md.hbs";
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("cannot read the template {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("template {name} line {line}, column {column}: {reason} (fix the template; delete the file to use the built-in one)")]
+    Syntax {
+        name: String,
+        line: usize,
+        column: usize,
+        reason: String,
+    },
+    #[error("template {name} line {line}, column {column}: {reason} (check the spelling against the fields listed at the top of templates/roundup.md.hbs)")]
+    Render {
+        name: String,
+        line: usize,
+        column: usize,
+        reason: String,
+    },
+}
+
+/// What the template sees.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct DraftView {
+    /// The post's title, `{date}` replaced.
+    pub title: String,
+    pub author: String,
+    /// `YYYY-MM-DD HH:MM:SS UTC`.
+    pub date: String,
+    /// Joined with ", ".
+    pub tags: String,
+    /// Config text (markdown, printed as written).
+    pub intro: String,
+    /// Nothing new arrived: the body says so with `empty_text`.
+    pub empty: bool,
+    pub empty_text: String,
+    pub series: Vec<SeriesView>,
+    pub series_outro: String,
+    pub items: Vec<ItemView>,
+    pub read_more: String,
+}
+
+/// One configured series and the posts in it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct SeriesView {
+    /// Config text (markdown).
+    pub intro: String,
+    pub entries: Vec<EntryView>,
+}
+
+/// One line of a series list: the title without the series prefix.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EntryView {
+    pub title: String,
+    pub link: String,
+}
+
+/// One post outside the series.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ItemView {
+    pub title: String,
+    pub author: String,
+    pub summary: String,
+    /// The short link, or the full link when there is none.
+    pub link: String,
+    pub full_link: String,
+}
+
+/// The post's title with `{date}` replaced by the draft's date.
+pub fn title_for(template: &str, now: DateTime<Utc>) -> String {
+    template.replace("{date}", &now.format("%Y-%m-%d").to_string())
+}
+
+/// The front matter's date format.
+pub fn front_matter_date(now: DateTime<Utc>) -> String {
+    now.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// `{{yaml v}}` and `{{url v}}`: helpers write straight to the output, so the markdown escape
+/// does not run over what they already made safe for their place.
+fn string_helper(
+    name: &'static str,
+    f: fn(&str) -> String,
+) -> impl Fn(
+    &Helper<'_>,
+    &Handlebars<'_>,
+    &Context,
+    &mut RenderContext<'_, '_>,
+    &mut dyn Output,
+) -> HelperResult
+       + Send
+       + Sync {
+    move |h, _, _, _, out| {
+        let param = h
+            .param(0)
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))?;
+        let value = param.value().as_str().ok_or_else(|| {
+            RenderErrorReason::ParamTypeMismatchForName(name, "0".into(), "string".into())
+        })?;
+        out.write(&f(value))?;
+        Ok(())
+    }
+}
+
+/// A URL as a markdown link target: whitespace and the characters that would end or confuse
+/// the `(...)` part percent-encoded.
+pub fn link_target(url: &str) -> String {
+    let mut out = String::with_capacity(url.len());
+    for c in url.trim().chars() {
+        match c {
+            '(' => out.push_str("%28"),
+            ')' => out.push_str("%29"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '\\' => out.push_str("%5C"),
+            '`' => out.push_str("%60"),
+            c if c.is_whitespace() || c.is_control() => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A compiled roundup template.
+pub struct Renderer {
+    hb: Handlebars<'static>,
+    name: String,
+    /// Set when the configured file was missing and the built-in template is used.
+    pub warning: Option<String>,
+}
+
+impl std::fmt::Debug for Renderer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Renderer")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl Renderer {
+    /// Reads the template at `path` (read at every run, so editors can change it); when the
+    /// file does not exist, the built-in copy is used and `warning` says so.
+    pub fn load(path: &Path) -> Result<Renderer, RenderError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Renderer::compile(&path.display().to_string(), &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let mut r = Renderer::builtin();
+                let warning = format!(
+                    "template {} not found; using the built-in template",
+                    path.display()
+                );
+                tracing::warn!(template = %path.display(), "template not found; using the built-in one");
+                r.warning = Some(warning);
+                Ok(r)
+            }
+            Err(source) => Err(RenderError::Read {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    /// The template compiled into the program.
+    pub fn builtin() -> Renderer {
+        Renderer::compile(BUILTIN_NAME, BUILTIN_TEMPLATE)
+            .expect("the built-in template compiles (checked by render tests)")
+    }
+
+    /// Compiles `text` in strict mode: a misspelt field is an error naming `name`, line and column.
+    pub fn compile(name: &str, text: &str) -> Result<Renderer, RenderError> {
+        let mut hb = Handlebars::new();
+        hb.set_strict_mode(true);
+        hb.register_escape_fn(escape::markdown);
+        hb.register_helper("yaml", Box::new(string_helper("yaml", escape::yaml)));
+        hb.register_helper("url", Box::new(string_helper("url", link_target)));
+        hb.register_template_string(name, text).map_err(|e| {
+            let (line, column) = e.pos().unwrap_or((0, 0));
+            RenderError::Syntax {
+                name: name.to_owned(),
+                line,
+                column,
+                reason: e.reason().to_string(),
+            }
+        })?;
+        Ok(Renderer {
+            hb,
+            name: name.to_owned(),
+            warning: None,
+        })
+    }
+
+    /// The markdown post: blank-line runs collapsed, trailing spaces dropped (they would be
+    /// hard line breaks), one final newline.
+    pub fn render(&self, view: &DraftView) -> Result<String, RenderError> {
+        let raw = self
+            .hb
+            .render(&self.name, view)
+            .map_err(|e| RenderError::Render {
+                name: self.name.clone(),
+                line: e.line_no.unwrap_or(0),
+                column: e.column_no.unwrap_or(0),
+                reason: e.reason().to_string(),
+            })?;
+        Ok(tidy(&raw))
+    }
+}
+
+fn tidy(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut blank = 0;
+    for line in raw.trim_start_matches(['\n', '\r']).lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            blank += 1;
+            continue;
+        }
+        if blank > 0 && !out.is_empty() {
+            out.push('\n');
+        }
+        blank = 0;
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2016, 5, 17, 17, 18, 56).unwrap()
+    }
+
+    fn view() -> DraftView {
+        DraftView {
+            title: title_for("RDO blogs over the last few weeks", now()),
+            author: "rbowen".into(),
+            date: front_matter_date(now()),
+            tags: "blogs, openstack".into(),
+            intro: "Here's what RDO enthusiasts have been blogging about over the last few weeks.".into(),
+            empty: false,
+            empty_text: "Nothing new has been posted since the last roundup.".into(),
+            series: vec![SeriesView {
+                intro: "I posted a number of \"**What Did You Do In Mitaka**\" interview posts, so here those are, all together:".into(),
+                entries: vec![
+                    EntryView { title: "Ivan Chavero".into(), link: "https://www.rdoproject.org/blog/2016/04/what-did-you-do-in-mitaka-ivan-chavero/".into() },
+                    EntryView { title: "Haïkel Guémar".into(), link: "https://www.rdoproject.org/blog/2016/04/what-did-you-do-in-mitaka-haikel-guemar/".into() },
+                ],
+            }],
+            series_outro: "Additionally, there were the following:".into(),
+            items: vec![
+                ItemView {
+                    title: "Deploying the new OpenStack EC2 API project".into(),
+                    author: "Tim Bell".into(),
+                    summary: "OpenStack has supported a subset of the EC2 API since the start of the project. This was originally built in to Nova directly.".into(),
+                    link: "http://tm3.org/6e".into(),
+                    full_link: "http://openstack-in-production.blogspot.com/2016/04/deploying-new-openstack-ec2-api-project.html".into(),
+                },
+                ItemView {
+                    title: "# *Hostile* [x](javascript:alert(1)) <script>alert(1)</script>".into(),
+                    author: "<img src=x onerror=alert(1)>".into(),
+                    summary: "---\n> not a quote\n- not a list _nor emphasis_".into(),
+                    link: "https://example.org/a_(b)".into(),
+                    full_link: "https://example.org/a_(b)".into(),
+                },
+            ],
+            read_more: "... read more at".into(),
+        }
+    }
+
+    #[test]
+    fn rendered_format_is_pinned() {
+        let out = Renderer::builtin().render(&view()).unwrap();
+        insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn empty_window_still_makes_a_valid_post() {
+        let mut v = view();
+        v.series.clear();
+        v.items.clear();
+        v.empty = true;
+        let out = Renderer::builtin().render(&v).unwrap();
+        insta::assert_snapshot!(out);
+    }
+
+    #[test]
+    fn misspelt_field_names_the_template_line_and_column() {
+        let r = Renderer::compile("my.hbs", "---\ntitle: {{titel}}\n").unwrap();
+        let err = r.render(&view()).unwrap_err().to_string();
+        assert!(err.contains("my.hbs line 2, column 8"), "{err}");
+        assert!(err.contains("titel"), "{err}");
+    }
+
+    #[test]
+    fn broken_template_is_a_syntax_error_naming_the_file() {
+        let err = Renderer::compile("my.hbs", "{{#each items}}\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("template my.hbs line"), "{err}");
+    }
+
+    #[test]
+    fn missing_template_file_falls_back_with_a_warning() {
+        let dir = tempfile::tempdir().unwrap();
+        let r = Renderer::load(&dir.path().join("nope.hbs")).unwrap();
+        assert!(r.warning.as_deref().unwrap().contains("nope.hbs"));
+        let custom = dir.path().join("t.hbs");
+        std::fs::write(&custom, "{{title}}|{{yaml title}}").unwrap();
+        let mut v = view();
+        v.title = "A: *b*".into();
+        let out = Renderer::load(&custom).unwrap().render(&v).unwrap();
+        assert_eq!(out, "A: \\*b\\*|\"A: *b*\"\n");
+    }
+
+    #[test]
+    fn title_takes_the_date() {
+        assert_eq!(title_for("Roundup {date}", now()), "Roundup 2016-05-17");
+        assert_eq!(front_matter_date(now()), "2016-05-17 17:18:56 UTC");
+    }
+
+    #[test]
+    fn link_targets_cannot_break_out() {
+        assert_eq!(link_target("https://x/a (b)"), "https://x/a%20%28b%29");
+    }
+}

@@ -1,0 +1,203 @@
+//! Escaping text from feeds for markdown (kramdown and GFM) and for YAML front matter, so a
+//! title, author or summary renders as the plain text it is: no emphasis, no raw HTML, no links,
+//! no line that turns into a heading, quote, list, rule, table or kramdown extension.
+
+/// Characters escaped wherever they appear: both kramdown and CommonMark honour a backslash
+/// before each of them.
+const ALWAYS: &[char] = &[
+    '\\', '`', '*', '_', '[', ']', '<', '>', '#', '|', '~', '{', '}',
+];
+
+/// Escapes one value for markdown. Newlines and runs of whitespace collapse to one space, and
+/// leading or trailing whitespace goes (four leading spaces would start a code block).
+pub fn markdown(raw: &str) -> String {
+    let text = collapse(raw);
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        let next = chars.get(i + 1).copied();
+        let escape = ALWAYS.contains(&c)
+            || (i == 0 && starts_block(&chars))
+            || (c == '!' && next == Some('['))
+            || (c == '$' && next == Some('$'));
+        if c == '&' && next.is_some_and(|n| n.is_ascii_alphanumeric() || n == '#') {
+            // An entity (`&lt;`, `&#60;`) would render as the character it names.
+            out.push_str("&amp;");
+            continue;
+        }
+        if escape {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    escape_ordered_list(&mut out);
+    out
+}
+
+/// Whether a line starting with these characters would open a block: a list (`-`, `+`), a setext
+/// underline or rule (`=`, `-`), a kramdown definition (`:`). Quotes, headings and `*` rules are
+/// escaped everywhere already.
+fn starts_block(chars: &[char]) -> bool {
+    matches!(chars.first(), Some('-' | '+' | '=' | ':'))
+}
+
+/// `1. text` or `1) text` at the start would become an ordered list: escape the punctuation.
+fn escape_ordered_list(out: &mut String) {
+    let digits = out.chars().take_while(|c| c.is_ascii_digit()).count();
+    if digits > 0 && matches!(out[digits..].chars().next(), Some('.' | ')')) {
+        out.insert(digits, '\\');
+    }
+}
+
+/// One line: every whitespace run (newlines included) becomes a single space; control
+/// characters go.
+pub fn collapse(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    let mut space = false;
+    for c in raw.chars() {
+        if c.is_whitespace() {
+            space = !out.is_empty();
+        } else if c.is_control() {
+            continue;
+        } else {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A value for a `key: value` line of YAML front matter: as it is when YAML reads it back
+/// unchanged as a string, else double-quoted with `\` and `"` escaped.
+pub fn yaml(raw: &str) -> String {
+    let text = collapse(raw);
+    if yaml_plain_is_safe(&text) {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+fn yaml_plain_is_safe(text: &str) -> bool {
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
+    if "-?:,[]{}#&*!|>'\"%@`".contains(first) || first.is_ascii_digit() || first == '.' {
+        return false;
+    }
+    if text.contains(": ") || text.contains(" #") || text.ends_with(':') {
+        return false;
+    }
+    let lower = text.to_ascii_lowercase();
+    !matches!(
+        lower.as_str(),
+        "true" | "false" | "yes" | "no" | "on" | "off" | "null" | "~" | "y" | "n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emphasis_markers_are_text() {
+        assert_eq!(markdown("a *b* _c_ **d**"), r"a \*b\* \_c\_ \*\*d\*\*");
+        assert_eq!(markdown("snake_case_name"), r"snake\_case\_name");
+        assert_eq!(markdown("~~gone~~ `code`"), r"\~\~gone\~\~ \`code\`");
+    }
+
+    #[test]
+    fn links_and_images_are_text() {
+        assert_eq!(
+            markdown("[x](javascript:alert(1))"),
+            r"\[x\](javascript:alert(1))"
+        );
+        assert_eq!(
+            markdown("![img](http://x/y.png)"),
+            r"\!\[img\](http://x/y.png)"
+        );
+        assert_eq!(markdown("Wow! [ref]"), r"Wow! \[ref\]");
+    }
+
+    #[test]
+    fn html_is_text() {
+        assert_eq!(
+            markdown("<script>alert(1)</script>"),
+            r"\<script\>alert(1)\</script\>"
+        );
+        assert_eq!(
+            markdown("<img src=x onerror=alert(1)>"),
+            r"\<img src=x onerror=alert(1)\>"
+        );
+        assert_eq!(
+            markdown("&lt;b&gt; AT&T & co"),
+            r"&amp;lt;b&amp;gt; AT&amp;T & co"
+        );
+    }
+
+    #[test]
+    fn no_value_starts_a_block() {
+        assert_eq!(markdown("# Heading"), r"\# Heading");
+        assert_eq!(markdown("> quoted"), r"\> quoted");
+        assert_eq!(markdown("---"), r"\---");
+        assert_eq!(markdown("***"), r"\*\*\*");
+        assert_eq!(markdown("- item"), r"\- item");
+        assert_eq!(markdown("+ item"), r"\+ item");
+        assert_eq!(markdown("1. first"), r"1\. first");
+        assert_eq!(markdown("2016) year"), r"2016\) year");
+        assert_eq!(markdown(": definition"), r"\: definition");
+        assert_eq!(markdown("    code"), "code");
+        assert_eq!(markdown("| a | b |"), r"\| a \| b \|");
+        assert_eq!(markdown("{::nomarkdown}"), r"\{::nomarkdown\}");
+        assert_eq!(markdown("$$x$$"), r"\$$x\$$");
+        // Inside a value these are plain text.
+        assert_eq!(
+            markdown("Mitaka - the 1. release"),
+            "Mitaka - the 1. release"
+        );
+    }
+
+    #[test]
+    fn newlines_collapse_to_spaces() {
+        assert_eq!(
+            markdown("one\n# two\r\n\n---\tthree "),
+            r"one \# two --- three"
+        );
+        assert_eq!(collapse("  a \u{7} b\n"), "a b");
+    }
+
+    #[test]
+    fn backslashes_survive() {
+        assert_eq!(markdown(r"C:\path\*"), r"C:\\path\\\*");
+    }
+
+    #[test]
+    fn yaml_values_are_quoted_only_when_needed() {
+        assert_eq!(
+            yaml("RDO blogs over the last few weeks"),
+            "RDO blogs over the last few weeks"
+        );
+        assert_eq!(yaml("Mitaka: the release"), r#""Mitaka: the release""#);
+        assert_eq!(yaml("C # sharp"), r#""C # sharp""#);
+        assert_eq!(yaml("- list"), r#""- list""#);
+        assert_eq!(yaml("---"), r#""---""#);
+        assert_eq!(yaml(r#"say "hi" \o/"#), r#"say "hi" \o/"#);
+        assert_eq!(yaml(r#"#1 "hi" \o/"#), r##""#1 \"hi\" \\o/""##);
+        assert_eq!(yaml("yes"), r#""yes""#);
+        assert_eq!(yaml("2016"), r#""2016""#);
+        assert_eq!(yaml(""), r#""""#);
+        assert_eq!(yaml("a\n---\nb"), "a --- b");
+    }
+}
