@@ -356,36 +356,92 @@ fn format_sources(rows: &[SourceJson]) -> String {
 }
 
 // ------------------------------------------------------------------------------------- drafts
-// (wired to draft.rs / publish.rs / shorten.rs when they land)
 
-async fn draft(
-    _env: &Env,
-    _since: Option<&str>,
-    _out: Option<&std::path::Path>,
-    _no_poll: bool,
-    _reply: &mut Reply,
-) -> anyhow::Result<()> {
-    anyhow::bail!("draft is not built yet")
+fn shortener(env: &Env) -> Result<crate::shorten::Shortener, crate::shorten::ShortenError> {
+    crate::shorten::Shortener::new(&env.cfg.shortener, env.store.clone(), env.fetcher.client().clone())
 }
 
-async fn publish(_env: &Env, _file: &std::path::Path, _reply: &mut Reply) -> anyhow::Result<()> {
-    anyhow::bail!("publish is not built yet")
+async fn draft(env: &Env, since: Option<&str>, out: Option<&std::path::Path>, no_poll: bool, reply: &mut Reply) -> anyhow::Result<()> {
+    use crate::draft::{DraftOptions, Output};
+    let since = match since {
+        Some(s) => Some(crate::when::Window::parse(s).map_err(|e| anyhow::anyhow!("--since {e}"))?),
+        None => None,
+    };
+    let out = match out {
+        None => Output::DraftsDir,
+        Some(p) if p.as_os_str() == "-" => Output::Stdout,
+        Some(p) => Output::File(p.to_owned()),
+    };
+    let shortener = shortener(env)?;
+    if !no_poll {
+        let report = env.poll(false).await?;
+        for s in report.sources.iter().filter(|s| matches!(s.outcome, Outcome::Failed { .. })) {
+            if let Outcome::Failed { error } = &s.outcome {
+                let _ = writeln!(reply.stderr, "warning: {} ({}): {error}", s.name, s.url);
+            }
+        }
+        let summary = format_poll(&report);
+        let _ = writeln!(reply.stderr, "{}", summary.lines().last().unwrap_or_default());
+        if report.failed() > 0 {
+            reply.code = EXIT_SOURCES_FAILED;
+        }
+    }
+    let report = crate::draft::run(&env.cfg, &env.store, &shortener, &DraftOptions { since, out }, Utc::now()).await?;
+    for w in &report.warnings {
+        let _ = writeln!(reply.stderr, "warning: {w}");
+    }
+    let what = if report.empty {
+        format!("nothing new since {} (the draft says so)", report.since.format("%Y-%m-%d"))
+    } else {
+        let series = match report.series {
+            0 => String::new(),
+            1 => " (one series list)".to_owned(),
+            n => format!(" ({n} series lists)"),
+        };
+        format!("{} posts{series} since {}", report.items, report.since.format("%Y-%m-%d"))
+    };
+    match (&report.path, report.text) {
+        (_, Some(text)) => {
+            reply.stdout = text;
+            let _ = writeln!(reply.stderr, "draft {}: {what}", report.name);
+        }
+        (Some(path), None) => {
+            let _ = writeln!(reply.stdout, "{}", path.display());
+            let _ = writeln!(reply.stderr, "wrote {}: {what}", path.display());
+        }
+        (None, None) => {}
+    }
+    Ok(())
 }
 
-fn set_state(
-    _env: &Env,
-    _items: &[String],
-    _state: ItemState,
-    _reply: &mut Reply,
-) -> anyhow::Result<()> {
-    anyhow::bail!("skip is not built yet")
+async fn publish(env: &Env, file: &std::path::Path, reply: &mut Reply) -> anyhow::Result<()> {
+    let r = crate::publish::run(&env.cfg, &env.store, file)?;
+    if r.changed == 0 {
+        let _ = writeln!(reply.stdout, "nothing changed: {} was already published ({} published, {} skipped)", file.display(), r.published, r.skipped);
+    } else {
+        let _ = writeln!(
+            reply.stdout,
+            "published {} items, skipped {} in \"{}\" of {} ({} changed)",
+            r.published,
+            r.skipped,
+            r.title,
+            r.date.format("%Y-%m-%d"),
+            r.changed
+        );
+    }
+    Ok(())
+}
+
+fn set_state(env: &Env, items: &[String], state: ItemState, reply: &mut Reply) -> anyhow::Result<()> {
+    let changed = crate::publish::set_state(&env.store, items, state)?;
+    for i in &changed {
+        let _ = writeln!(reply.stdout, "{}  {:<9}  {}", i.key, i.state.as_str(), i.title);
+    }
+    Ok(())
 }
 
 fn stored_short_link(env: &Env, url: &str) -> anyhow::Result<Option<String>> {
-    Ok(env
-        .store
-        .code_for(url)?
-        .map(|c| format!("{}{c}", env.cfg.shortener.base_url)))
+    Ok(shortener(env).ok().and_then(|s| s.stored(url)))
 }
 
 // ------------------------------------------------------------------------------------- import

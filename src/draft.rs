@@ -68,6 +68,8 @@ pub struct DraftReport {
     pub warnings: Vec<String>,
     /// Nothing new arrived; the post says so.
     pub empty: bool,
+    /// The draft itself, for `Output::Stdout`.
+    pub text: Option<String>,
     /// Where the window started.
     pub since: DateTime<Utc>,
 }
@@ -174,21 +176,8 @@ pub async fn run(
                 .unwrap_or(default_name);
             (Some(path.clone()), name)
         }
-        Output::Stdout => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                Ok(()) => {}
-                // A closed pipe (`roundup draft --out - | head`) is not a failure.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                Err(source) => {
-                    return Err(DraftError::Write {
-                        path: PathBuf::from("-"),
-                        source,
-                    })
-                }
-            }
-            (None, default_name)
-        }
+        // The caller prints it: the text may travel back through the control API.
+        Output::Stdout => (None, default_name),
     };
 
     record(store, &selection, &name, &title, now, drafted)?;
@@ -200,6 +189,7 @@ pub async fn run(
         warnings,
         empty: selection.is_empty(),
         since: since.at(),
+        text: (opts.out == Output::Stdout).then_some(text),
     })
 }
 

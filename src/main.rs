@@ -5,14 +5,21 @@ use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::Parser as _;
 use roundup::cli::{Cli, Command};
 use roundup::commands::{self, Env, Reply, EXIT_BAD_CONFIG, EXIT_FAILURE};
 use roundup::config::{self, Config};
 use roundup::store::{Store, StoreError};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // Usage errors exit with 1: 2 means "done, but some sources failed".
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_FAILURE as u8 } else { 0 });
+        }
+    };
     init_logging(&cli);
     let code = match run(cli) {
         Ok(code) => code,
@@ -25,9 +32,12 @@ fn main() -> ExitCode {
 }
 
 fn init_logging(cli: &Cli) {
+    // A command's report is its output; the daemon's log is its output.
+    let daemon = cli.command == Command::Daemon;
     let default = match (cli.quiet, cli.verbose) {
         (true, _) => "error",
-        (_, 0) => "warn,roundup=info",
+        (_, 0) if daemon => "warn,roundup=info",
+        (_, 0) => "error",
         (_, 1) => "info,roundup=debug",
         _ => "debug,roundup=trace",
     };
