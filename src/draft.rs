@@ -11,6 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
+use crate::render::escape::collapse;
 use crate::render::{self, DraftView, EntryView, ItemView, RenderError, Renderer, SeriesView};
 use crate::shorten::Shortener;
 use crate::store::{Store, StoreError};
@@ -115,7 +116,7 @@ pub async fn run(
                 shown: e.item.link.clone(),
             });
             entries.push(EntryView {
-                title: e.label.clone(),
+                title: collapse(&e.label),
                 link: e.item.link.clone(),
             });
         }
@@ -136,10 +137,15 @@ pub async fn run(
             link: item.link.clone(),
             shown: short.link.clone(),
         });
+        // Collapsed here too, so `{{#if summary}}` sees what the escape would print; an empty
+        // title would leave `****`, a rule.
+        let title = Some(collapse(&item.title))
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| item.link.clone());
         items.push(ItemView {
-            title: item.title.clone(),
-            author: item.author.clone(),
-            summary: item.summary.clone(),
+            title,
+            author: collapse(&item.author),
+            summary: collapse(&item.summary),
             link: short.link,
             full_link: item.link.clone(),
         });
@@ -219,14 +225,16 @@ fn record(
         items: drafted,
     };
     store.put_meta(&format!("{DRAFT_PREFIX}{name}"), &rec)?;
-    let marked: Vec<_> = selection
-        .all()
-        .map(|i| {
-            let mut i = i.clone();
-            i.drafted_in = Some(name.to_owned());
-            i
-        })
-        .collect();
+    // Re-read each item so a poll that refreshed it meanwhile is not undone.
+    let mut marked = Vec::new();
+    for key in selection.all().map(|i| &i.key) {
+        if let Some(mut item) = store.item(key)? {
+            if item.drafted_in.as_deref() != Some(name) {
+                item.drafted_in = Some(name.to_owned());
+                marked.push(item);
+            }
+        }
+    }
     store.put_items(&marked)?;
     store.flush()
 }
