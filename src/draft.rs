@@ -13,11 +13,14 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::render::escape::collapse;
 use crate::render::{self, DraftView, EntryView, ItemView, RenderError, Renderer, SeriesView};
-use crate::shorten::Shortener;
+use crate::shorten::{Shortened, Shortener};
 use crate::store::{Store, StoreError};
 use crate::when::Window;
 
 pub use select::{select, Selection, Since, LAST_ROUNDUP};
+
+/// Shortener failures in a row after which a draft stops asking it.
+const MAX_SHORTEN_FAILURES: usize = 3;
 
 /// Meta key prefix of draft records (`draft:<file name>` -> `DraftRecord`).
 pub const DRAFT_PREFIX: &str = "draft:";
@@ -126,12 +129,31 @@ pub async fn run(
         });
     }
     let mut items = Vec::new();
+    let mut failures = 0;
+    let mut not_asked = 0;
     for item in &selection.items {
-        let short = shortener.link(&item.link).await;
-        if let Some(w) = short.warning {
-            tracing::warn!(link = %item.link, warning = %w, "short link");
-            warnings.push(w);
-        }
+        // After a few failures in a row (flood protection, a hanging server) stop asking: every
+        // further call would meet the same wall. Links issued before are still used.
+        let short = if failures >= MAX_SHORTEN_FAILURES {
+            not_asked += 1;
+            Shortened {
+                link: shortener
+                    .stored(&item.link)
+                    .unwrap_or_else(|| item.link.clone()),
+                warning: None,
+            }
+        } else {
+            let short = shortener.link(&item.link).await;
+            match &short.warning {
+                Some(w) => {
+                    failures += 1;
+                    tracing::warn!(link = %item.link, warning = %w, "short link");
+                    warnings.push(w.clone());
+                }
+                None => failures = 0,
+            }
+            short
+        };
         drafted.push(DraftedItem {
             key: item.key.clone(),
             link: item.link.clone(),
@@ -149,6 +171,11 @@ pub async fn run(
             link: short.link,
             full_link: item.link.clone(),
         });
+    }
+    if not_asked > 0 {
+        warnings.push(format!(
+            "the shortener failed {MAX_SHORTEN_FAILURES} times in a row; {not_asked} more links were left as they were (draft again later to shorten them)"
+        ));
     }
     let view = DraftView {
         title: title.clone(),
