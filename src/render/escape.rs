@@ -151,8 +151,8 @@ mod tests {
             r"\<img src=x onerror=alert(1)\>"
         );
         assert_eq!(
-            markdown("&lt;b&gt; AT&T & co"),
-            r"&amp;lt;b&amp;gt; AT&amp;T & co"
+            markdown("&lt;b&gt; &#60; AT&T & co &"),
+            r"&amp;lt;b&amp;gt; &amp;#60; AT&T & co &"
         );
     }
 
