@@ -152,7 +152,7 @@ mod tests {
         );
         assert_eq!(
             markdown("&lt;b&gt; &#60; AT&T & co &"),
-            r"&amp;lt;b&amp;gt; &amp;#60; AT&T & co &"
+            r"&amp;lt;b&amp;gt; &amp;\#60; AT&T & co &"
         );
     }
 
