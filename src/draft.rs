@@ -107,30 +107,74 @@ pub async fn run(
     let mut warnings: Vec<String> = renderer.warning.iter().cloned().collect();
 
     let title = render::title_for(&cfg.roundup.title, now);
+    let (series, mut drafted) = series_views(&selection);
+    let (items, shown, shorten_warnings) = item_views(&selection, shortener).await;
+    drafted.extend(shown);
+    warnings.extend(shorten_warnings);
+    let view = DraftView {
+        title: title.clone(),
+        author: cfg.roundup.author.clone(),
+        date: render::front_matter_date(now),
+        tags: cfg.roundup.tags.join(", "),
+        intro: cfg.roundup.intro.clone(),
+        empty: selection.is_empty(),
+        empty_text: cfg.roundup.empty.clone(),
+        series,
+        series_outro: cfg.roundup.series_outro.clone(),
+        items,
+        read_more: cfg.roundup.read_more.clone(),
+    };
+    let text = renderer.render(&view)?;
+
+    let default_name = format!("{}-{}.md", now.format("%Y-%m-%d"), slug(&title));
+    let (path, name) = write_out(cfg, &opts.out, default_name, &text)?;
+    record(store, &selection, &name, &title, now, drafted)?;
+    Ok(DraftReport {
+        path,
+        name,
+        items: selection.all().count(),
+        series: selection.series.len(),
+        warnings,
+        empty: selection.is_empty(),
+        since: since.at(),
+    })
+}
+
+/// The series lists. They link the posts in full, as the editors did by hand.
+fn series_views(selection: &Selection) -> (Vec<SeriesView>, Vec<DraftedItem>) {
     let mut drafted = Vec::new();
-    let mut series = Vec::new();
-    for pick in &selection.series {
-        let mut entries = Vec::new();
-        for e in &pick.entries {
-            // Series lists link the posts in full, as the editors did by hand.
-            drafted.push(DraftedItem {
-                key: e.item.key.clone(),
-                link: e.item.link.clone(),
-                shown: e.item.link.clone(),
-            });
-            entries.push(EntryView {
-                title: collapse(&e.label),
-                link: e.item.link.clone(),
-            });
-        }
-        series.push(SeriesView {
+    let series = selection
+        .series
+        .iter()
+        .map(|pick| SeriesView {
             intro: pick.intro.clone(),
-            entries,
-        });
-    }
-    let mut items = Vec::new();
-    let mut failures = 0;
-    let mut not_asked = 0;
+            entries: pick
+                .entries
+                .iter()
+                .map(|e| {
+                    drafted.push(DraftedItem {
+                        key: e.item.key.clone(),
+                        link: e.item.link.clone(),
+                        shown: e.item.link.clone(),
+                    });
+                    EntryView {
+                        title: collapse(&e.label),
+                        link: e.item.link.clone(),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    (series, drafted)
+}
+
+/// The other posts, with their short links and the warnings of links that stayed long.
+async fn item_views(
+    selection: &Selection,
+    shortener: &Shortener,
+) -> (Vec<ItemView>, Vec<DraftedItem>, Vec<String>) {
+    let (mut items, mut drafted, mut warnings) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut failures, mut not_asked) = (0, 0);
     for item in &selection.items {
         // After a few failures in a row (flood protection, a hanging server) stop asking: every
         // further call would meet the same wall. Links issued before are still used.
@@ -177,63 +221,45 @@ pub async fn run(
             "the shortener failed {MAX_SHORTEN_FAILURES} times in a row; {not_asked} more links were left as they were (draft again later to shorten them)"
         ));
     }
-    let view = DraftView {
-        title: title.clone(),
-        author: cfg.roundup.author.clone(),
-        date: render::front_matter_date(now),
-        tags: cfg.roundup.tags.join(", "),
-        intro: cfg.roundup.intro.clone(),
-        empty: selection.is_empty(),
-        empty_text: cfg.roundup.empty.clone(),
-        series,
-        series_outro: cfg.roundup.series_outro.clone(),
-        items,
-        read_more: cfg.roundup.read_more.clone(),
-    };
-    let text = renderer.render(&view)?;
+    (items, drafted, warnings)
+}
 
-    let default_name = format!("{}-{}.md", now.format("%Y-%m-%d"), slug(&title));
-    let (path, name) = match &opts.out {
+/// Writes the post; returns the file (none for stdout) and the name the draft is recorded under.
+fn write_out(
+    cfg: &Config,
+    out: &Output,
+    default_name: String,
+    text: &str,
+) -> Result<(Option<PathBuf>, String), DraftError> {
+    match out {
         Output::DraftsDir => {
             let path = cfg.roundup.drafts_dir.join(&default_name);
-            write_atomically(&path, &text)?;
-            (Some(path), default_name)
+            write_atomically(&path, text)?;
+            Ok((Some(path), default_name))
         }
         Output::File(path) => {
-            write_atomically(path, &text)?;
+            write_atomically(path, text)?;
             let name = path
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or(default_name);
-            (Some(path.clone()), name)
+            Ok((Some(path.clone()), name))
         }
         Output::Stdout => {
-            let mut out = std::io::stdout().lock();
-            match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
-                Ok(()) => {}
+            let mut stdout = std::io::stdout().lock();
+            match stdout
+                .write_all(text.as_bytes())
+                .and_then(|_| stdout.flush())
+            {
                 // A closed pipe (`roundup draft --out - | head`) is not a failure.
-                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                Err(source) => {
-                    return Err(DraftError::Write {
-                        path: PathBuf::from("-"),
-                        source,
-                    })
-                }
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(DraftError::Write {
+                    path: PathBuf::from("-"),
+                    source: e,
+                }),
+                _ => Ok((None, default_name)),
             }
-            (None, default_name)
         }
-    };
-
-    record(store, &selection, &name, &title, now, drafted)?;
-    Ok(DraftReport {
-        path,
-        name,
-        items: selection.all().count(),
-        series: selection.series.len(),
-        warnings,
-        empty: selection.is_empty(),
-        since: since.at(),
-    })
+    }
 }
 
 /// Remembers what the draft holds, for `publish`, and flushes.
