@@ -11,12 +11,16 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
+use crate::render::escape::collapse;
 use crate::render::{self, DraftView, EntryView, ItemView, RenderError, Renderer, SeriesView};
-use crate::shorten::Shortener;
+use crate::shorten::{Shortened, Shortener};
 use crate::store::{Store, StoreError};
 use crate::when::Window;
 
 pub use select::{select, Selection, Since, LAST_ROUNDUP};
+
+/// Shortener failures in a row after which a draft stops asking it.
+const MAX_SHORTEN_FAILURES: usize = 3;
 
 /// Meta key prefix of draft records (`draft:<file name>` -> `DraftRecord`).
 pub const DRAFT_PREFIX: &str = "draft:";
@@ -105,47 +109,10 @@ pub async fn run(
     let mut warnings: Vec<String> = renderer.warning.iter().cloned().collect();
 
     let title = render::title_for(&cfg.roundup.title, now);
-    let mut drafted = Vec::new();
-    let mut series = Vec::new();
-    for pick in &selection.series {
-        let mut entries = Vec::new();
-        for e in &pick.entries {
-            // Series lists link the posts in full, as the editors did by hand.
-            drafted.push(DraftedItem {
-                key: e.item.key.clone(),
-                link: e.item.link.clone(),
-                shown: e.item.link.clone(),
-            });
-            entries.push(EntryView {
-                title: e.label.clone(),
-                link: e.item.link.clone(),
-            });
-        }
-        series.push(SeriesView {
-            intro: pick.intro.clone(),
-            entries,
-        });
-    }
-    let mut items = Vec::new();
-    for item in &selection.items {
-        let short = shortener.link(&item.link).await;
-        if let Some(w) = short.warning {
-            tracing::warn!(link = %item.link, warning = %w, "short link");
-            warnings.push(w);
-        }
-        drafted.push(DraftedItem {
-            key: item.key.clone(),
-            link: item.link.clone(),
-            shown: short.link.clone(),
-        });
-        items.push(ItemView {
-            title: item.title.clone(),
-            author: item.author.clone(),
-            summary: item.summary.clone(),
-            link: short.link,
-            full_link: item.link.clone(),
-        });
-    }
+    let (series, mut drafted) = series_views(&selection);
+    let (items, shown, shorten_warnings) = item_views(&selection, shortener).await;
+    drafted.extend(shown);
+    warnings.extend(shorten_warnings);
     let view = DraftView {
         title: title.clone(),
         author: cfg.roundup.author.clone(),
@@ -162,24 +129,7 @@ pub async fn run(
     let text = renderer.render(&view)?;
 
     let default_name = format!("{}-{}.md", now.format("%Y-%m-%d"), slug(&title));
-    let (path, name) = match &opts.out {
-        Output::DraftsDir => {
-            let path = cfg.roundup.drafts_dir.join(&default_name);
-            write_atomically(&path, &text)?;
-            (Some(path), default_name)
-        }
-        Output::File(path) => {
-            write_atomically(path, &text)?;
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or(default_name);
-            (Some(path.clone()), name)
-        }
-        // The caller prints it: the text may travel back through the control API.
-        Output::Stdout => (None, default_name),
-    };
-
+    let (path, name) = write_out(cfg, &opts.out, default_name, &text)?;
     record(store, &selection, &name, &title, now, drafted)?;
     Ok(DraftReport {
         path,
@@ -191,6 +141,116 @@ pub async fn run(
         since: since.at(),
         text: (opts.out == Output::Stdout).then_some(text),
     })
+}
+
+/// The series lists. They link the posts in full, as the editors did by hand.
+fn series_views(selection: &Selection) -> (Vec<SeriesView>, Vec<DraftedItem>) {
+    let mut drafted = Vec::new();
+    let series = selection
+        .series
+        .iter()
+        .map(|pick| SeriesView {
+            intro: pick.intro.clone(),
+            entries: pick
+                .entries
+                .iter()
+                .map(|e| {
+                    drafted.push(DraftedItem {
+                        key: e.item.key.clone(),
+                        link: e.item.link.clone(),
+                        shown: e.item.link.clone(),
+                    });
+                    EntryView {
+                        title: collapse(&e.label),
+                        link: e.item.link.clone(),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    (series, drafted)
+}
+
+/// The other posts, with their short links and the warnings of links that stayed long.
+async fn item_views(
+    selection: &Selection,
+    shortener: &Shortener,
+) -> (Vec<ItemView>, Vec<DraftedItem>, Vec<String>) {
+    let (mut items, mut drafted, mut warnings) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut failures, mut not_asked) = (0, 0);
+    for item in &selection.items {
+        // After a few failures in a row (flood protection, a hanging server) stop asking: every
+        // further call would meet the same wall. Links issued before are still used.
+        let short = if failures >= MAX_SHORTEN_FAILURES {
+            not_asked += 1;
+            Shortened {
+                link: shortener
+                    .stored(&item.link)
+                    .unwrap_or_else(|| item.link.clone()),
+                warning: None,
+            }
+        } else {
+            let short = shortener.link(&item.link).await;
+            match &short.warning {
+                Some(w) => {
+                    failures += 1;
+                    tracing::warn!(link = %item.link, warning = %w, "short link");
+                    warnings.push(w.clone());
+                }
+                None => failures = 0,
+            }
+            short
+        };
+        drafted.push(DraftedItem {
+            key: item.key.clone(),
+            link: item.link.clone(),
+            shown: short.link.clone(),
+        });
+        // Collapsed here too, so `{{#if summary}}` sees what the escape would print; an empty
+        // title would leave `****`, a rule.
+        let title = Some(collapse(&item.title))
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| item.link.clone());
+        items.push(ItemView {
+            title,
+            author: collapse(&item.author),
+            summary: collapse(&item.summary),
+            link: short.link,
+            full_link: item.link.clone(),
+        });
+    }
+    if not_asked > 0 {
+        warnings.push(format!(
+            "the shortener failed {MAX_SHORTEN_FAILURES} times in a row; {not_asked} more links were left as they were (draft again later to shorten them)"
+        ));
+    }
+    (items, drafted, warnings)
+}
+
+/// Writes the post; returns the file (none for stdout) and the name the draft is recorded under.
+fn write_out(
+    cfg: &Config,
+    out: &Output,
+    default_name: String,
+    text: &str,
+) -> Result<(Option<PathBuf>, String), DraftError> {
+    match out {
+        Output::DraftsDir => {
+            let path = cfg.roundup.drafts_dir.join(&default_name);
+            write_atomically(&path, text)?;
+            Ok((Some(path), default_name))
+        }
+        Output::File(path) => {
+            write_atomically(path, text)?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or(default_name);
+            Ok((Some(path.clone()), name))
+        }
+        // The caller prints it: the text may travel back through the control API.
+        Output::Stdout => Ok((None, default_name)),
+    }
 }
 
 /// Remembers what the draft holds, for `publish`, and flushes.
@@ -209,14 +269,16 @@ fn record(
         items: drafted,
     };
     store.put_meta(&format!("{DRAFT_PREFIX}{name}"), &rec)?;
-    let marked: Vec<_> = selection
-        .all()
-        .map(|i| {
-            let mut i = i.clone();
-            i.drafted_in = Some(name.to_owned());
-            i
-        })
-        .collect();
+    // Re-read each item so a poll that refreshed it meanwhile is not undone.
+    let mut marked = Vec::new();
+    for key in selection.all().map(|i| &i.key) {
+        if let Some(mut item) = store.item(key)? {
+            if item.drafted_in.as_deref() != Some(name) {
+                item.drafted_in = Some(name.to_owned());
+                marked.push(item);
+            }
+        }
+    }
     store.put_items(&marked)?;
     store.flush()
 }

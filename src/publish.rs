@@ -63,33 +63,10 @@ pub fn run(cfg: &Config, store: &Store, file: &Path) -> Result<PublishReport, Pu
         file: name.clone(),
     };
 
-    // The items of this draft with every link it may show them by. Without a record (a draft
-    // written elsewhere), items whose links appear are published and nothing is skipped.
-    let mut candidates: Vec<(Item, Vec<String>, bool)> = Vec::new();
-    match store.meta::<DraftRecord>(&format!("{DRAFT_PREFIX}{name}"))? {
-        Some(rec) => {
-            for d in rec.items {
-                if let Some(item) = store.item(&d.key)? {
-                    let links = vec![item.link.clone(), d.link, d.shown];
-                    candidates.push((item, links, true));
-                }
-            }
-        }
-        None => {
-            for item in store.items()? {
-                let ours = item.drafted_in.as_deref() == Some(name.as_str());
-                if ours || item.state == ItemState::Unseen {
-                    let mut links = vec![item.link.clone()];
-                    links.extend(short_links(cfg, store, &item.link));
-                    candidates.push((item, links, ours));
-                }
-            }
-        }
-    }
-
+    let candidates = candidates(cfg, store, &name)?;
     let mut changed = Vec::new();
     let (mut published, mut skipped) = (0, 0);
-    for (item, links, ours) in candidates {
+    for Candidate { item, links, ours } in candidates {
         // An item that went out in another roundup stays there.
         if item.state == ItemState::Published
             && item.roundup.as_ref().is_some_and(|r| r.file != name)
@@ -132,6 +109,46 @@ pub fn run(cfg: &Config, store: &Store, file: &Path) -> Result<PublishReport, Pu
         skipped,
         changed: changed.len(),
     })
+}
+
+/// An item this publish may change, every link the draft may show it by, and whether it was in
+/// the draft (so its absence means the editor deleted it).
+struct Candidate {
+    item: Item,
+    links: Vec<String>,
+    ours: bool,
+}
+
+/// The items of the draft `name`, from its record. Without a record (a draft written elsewhere,
+/// or to stdout and saved under another name) every unseen item is a candidate: those whose
+/// links appear are published, and nothing is skipped.
+fn candidates(cfg: &Config, store: &Store, name: &str) -> Result<Vec<Candidate>, StoreError> {
+    let mut out = Vec::new();
+    match store.meta::<DraftRecord>(&format!("{DRAFT_PREFIX}{name}"))? {
+        Some(rec) => {
+            for d in rec.items {
+                if let Some(item) = store.item(&d.key)? {
+                    let links = vec![item.link.clone(), d.link, d.shown];
+                    out.push(Candidate {
+                        item,
+                        links,
+                        ours: true,
+                    });
+                }
+            }
+        }
+        None => {
+            for item in store.items()? {
+                let ours = item.drafted_in.as_deref() == Some(name);
+                if ours || item.state == ItemState::Unseen {
+                    let mut links = vec![item.link.clone()];
+                    links.extend(short_links(cfg, store, &item.link));
+                    out.push(Candidate { item, links, ours });
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Sets the state of items named by key or link (`roundup skip` / `unskip`). Every name is
@@ -399,6 +416,26 @@ mod tests {
         }
         let err = run(&cfg(), &store, &dir.path().join("missing.md")).unwrap_err();
         assert!(err.to_string().contains("missing.md"), "{err}");
+    }
+
+    #[test]
+    fn a_draft_without_a_record_publishes_what_it_links_and_skips_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        store.upsert_items(&[item("a"), item("b")]).unwrap();
+        let code = store
+            .issue_code("https://a.example/a", "0123456789", "5")
+            .unwrap();
+        let file = dir.path().join("saved-elsewhere.md");
+        let text = format!("---\ntitle: T\ndate: 2016-05-17\n---\n[x](http://tm3.org/{code})\n");
+        std::fs::write(&file, text).unwrap();
+        let r = run(&cfg(), &store, &file).unwrap();
+        assert_eq!((r.published, r.skipped), (1, 0));
+        assert_eq!(
+            store.item("a").unwrap().unwrap().state,
+            ItemState::Published
+        );
+        assert_eq!(store.item("b").unwrap().unwrap().state, ItemState::Unseen);
     }
 
     #[test]

@@ -322,6 +322,22 @@ mod tests {
     }
 
     #[test]
+    fn misspelt_field_in_an_editors_file_names_that_file() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/render/misspelt-field.md.hbs");
+        let err = Renderer::load(&path)
+            .unwrap()
+            .render(&view())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("misspelt-field.md.hbs line 6, column"),
+            "{err}"
+        );
+        assert!(err.contains("titel"), "{err}");
+    }
+
+    #[test]
     fn broken_template_is_a_syntax_error_naming_the_file() {
         let err = Renderer::compile("my.hbs", "{{#each items}}\n")
             .unwrap_err()

@@ -240,3 +240,55 @@ async fn a_wrong_signature_is_a_warning_quoting_yourls() {
     assert_eq!(out.link, POST);
     assert!(out.warning.unwrap().contains("Please log in"));
 }
+
+#[tokio::test]
+async fn a_draft_stops_asking_after_three_failures_in_a_row() {
+    use chrono::{TimeZone, Utc};
+    use roundup::item::{Item, ItemState};
+
+    let server = start(Mode::Flood, &[]).await;
+    std::env::set_var("ROUNDUP_TEST_YOURLS_DRAFT", SIGNATURE);
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "[roundup]\ndrafts_dir = \"{d}/drafts\"\ntemplate = \"{d}/none.hbs\"\n\
+         [shortener]\nkind = \"yourls\"\napi_url = \"{api}\"\nsignature_env = \"ROUNDUP_TEST_YOURLS_DRAFT\"\n\
+         [[source]]\nname = \"A\"\nurl = \"https://a.example/feed\"\n",
+        d = dir.path().display(),
+        api = server.api_url
+    );
+    let cfg = roundup::config::Config::parse(&dir.path().join("r.toml"), &text).unwrap();
+    let now = Utc.with_ymd_and_hms(2016, 5, 17, 12, 0, 0).unwrap();
+    let items: Vec<Item> = (0..5)
+        .map(|n| Item {
+            key: format!("k{n}"),
+            source: "A".into(),
+            link: format!("https://a.example/{n}"),
+            title: format!("Post {n}"),
+            author: "Au".into(),
+            summary: "S".into(),
+            published: now - chrono::Duration::days(n + 1),
+            first_seen: now,
+            categories: vec![],
+            state: ItemState::Unseen,
+            roundup: None,
+            drafted_in: None,
+        })
+        .collect();
+    server.store.upsert_items(&items).unwrap();
+    let s = Shortener::new(&cfg.shortener, server.store.clone(), reqwest::Client::new()).unwrap();
+    let report = roundup::draft::run(&cfg, &server.store, &s, &Default::default(), now)
+        .await
+        .unwrap();
+    assert_eq!(report.items, 5);
+    assert_eq!(server.calls(), 3);
+    assert!(
+        report.warnings.iter().any(|w| w.contains("2 more links")),
+        "{:?}",
+        report.warnings
+    );
+    let text = std::fs::read_to_string(report.path.unwrap()).unwrap();
+    assert!(
+        text.contains("[https://a.example/4](https://a.example/4)"),
+        "{text}"
+    );
+}

@@ -101,6 +101,14 @@ pub fn select(cfg: &Config, items: Vec<Item>, since: Since) -> Selection {
     let mut picked: Vec<Item> = items
         .into_iter()
         .filter(|i| i.state == ItemState::Unseen)
+        .filter(|i| {
+            // Extraction only stores http(s) links; a `javascript:` one must never reach a post.
+            let web = is_web_link(&i.link);
+            if !web {
+                tracing::warn!(key = %i.key, link = %i.link, "left out of the draft: not an http(s) link");
+            }
+            web
+        })
         .filter(|i| since.admits(i))
         .filter(|i| !cfg.roundup.own_posts.is_match(&i.title))
         .collect();
@@ -129,6 +137,10 @@ pub fn select(cfg: &Config, items: Vec<Item>, since: Since) -> Selection {
         series,
         items: rest,
     }
+}
+
+fn is_web_link(link: &str) -> bool {
+    url::Url::parse(link.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }
 
 fn by_date(order: Order, a: &Item, b: &Item) -> Ordering {
@@ -242,6 +254,18 @@ mod tests {
             ["late"]
         );
         assert!(select(&c, items, Since::Given(day(10))).is_empty());
+    }
+
+    #[test]
+    fn only_web_links_reach_a_draft() {
+        let mut bad = item("bad", "Bad", 9);
+        bad.link = "javascript:alert(1)".into();
+        let sel = select(
+            &cfg(""),
+            vec![bad, item("ok", "Ok", 9)],
+            Since::Given(day(1)),
+        );
+        assert_eq!(keys(&sel.items), ["ok"]);
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub fn markdown(raw: &str) -> String {
             || (i == 0 && starts_block(&chars))
             || (c == '!' && next == Some('['))
             || (c == '$' && next == Some('$'));
-        if c == '&' && next.is_some_and(|n| n.is_ascii_alphanumeric() || n == '#') {
+        if c == '&' && starts_entity(&chars[i + 1..]) {
             // An entity (`&lt;`, `&#60;`) would render as the character it names.
             out.push_str("&amp;");
             continue;
@@ -32,6 +32,15 @@ pub fn markdown(raw: &str) -> String {
     }
     escape_ordered_list(&mut out);
     out
+}
+
+/// `&lt;`, `&#60;`, `&#x3c;`: a name or number then `;`.
+fn starts_entity(rest: &[char]) -> bool {
+    let name = rest
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || **c == '#')
+        .count();
+    name > 0 && rest.get(name) == Some(&';')
 }
 
 /// Whether a line starting with these characters would open a block: a list (`-`, `+`), a setext
@@ -142,8 +151,8 @@ mod tests {
             r"\<img src=x onerror=alert(1)\>"
         );
         assert_eq!(
-            markdown("&lt;b&gt; AT&T & co"),
-            r"&amp;lt;b&amp;gt; AT&amp;T & co"
+            markdown("&lt;b&gt; &#60; AT&T & co &"),
+            r"&amp;lt;b&amp;gt; &amp;\#60; AT&T & co &"
         );
     }
 
