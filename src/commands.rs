@@ -358,10 +358,20 @@ fn format_sources(rows: &[SourceJson]) -> String {
 // ------------------------------------------------------------------------------------- drafts
 
 fn shortener(env: &Env) -> Result<crate::shorten::Shortener, crate::shorten::ShortenError> {
-    crate::shorten::Shortener::new(&env.cfg.shortener, env.store.clone(), env.fetcher.client().clone())
+    crate::shorten::Shortener::new(
+        &env.cfg.shortener,
+        env.store.clone(),
+        env.fetcher.client().clone(),
+    )
 }
 
-async fn draft(env: &Env, since: Option<&str>, out: Option<&std::path::Path>, no_poll: bool, reply: &mut Reply) -> anyhow::Result<()> {
+async fn draft(
+    env: &Env,
+    since: Option<&str>,
+    out: Option<&std::path::Path>,
+    no_poll: bool,
+    reply: &mut Reply,
+) -> anyhow::Result<()> {
     use crate::draft::{DraftOptions, Output};
     let since = match since {
         Some(s) => Some(crate::when::Window::parse(s).map_err(|e| anyhow::anyhow!("--since {e}"))?),
@@ -375,30 +385,52 @@ async fn draft(env: &Env, since: Option<&str>, out: Option<&std::path::Path>, no
     let shortener = shortener(env)?;
     if !no_poll {
         let report = env.poll(false).await?;
-        for s in report.sources.iter().filter(|s| matches!(s.outcome, Outcome::Failed { .. })) {
+        for s in report
+            .sources
+            .iter()
+            .filter(|s| matches!(s.outcome, Outcome::Failed { .. }))
+        {
             if let Outcome::Failed { error } = &s.outcome {
                 let _ = writeln!(reply.stderr, "warning: {} ({}): {error}", s.name, s.url);
             }
         }
         let summary = format_poll(&report);
-        let _ = writeln!(reply.stderr, "{}", summary.lines().last().unwrap_or_default());
+        let _ = writeln!(
+            reply.stderr,
+            "{}",
+            summary.lines().last().unwrap_or_default()
+        );
         if report.failed() > 0 {
             reply.code = EXIT_SOURCES_FAILED;
         }
     }
-    let report = crate::draft::run(&env.cfg, &env.store, &shortener, &DraftOptions { since, out }, Utc::now()).await?;
+    let report = crate::draft::run(
+        &env.cfg,
+        &env.store,
+        &shortener,
+        &DraftOptions { since, out },
+        Utc::now(),
+    )
+    .await?;
     for w in &report.warnings {
         let _ = writeln!(reply.stderr, "warning: {w}");
     }
     let what = if report.empty {
-        format!("nothing new since {} (the draft says so)", report.since.format("%Y-%m-%d"))
+        format!(
+            "nothing new since {} (the draft says so)",
+            report.since.format("%Y-%m-%d")
+        )
     } else {
         let series = match report.series {
             0 => String::new(),
             1 => " (one series list)".to_owned(),
             n => format!(" ({n} series lists)"),
         };
-        format!("{} posts{series} since {}", report.items, report.since.format("%Y-%m-%d"))
+        format!(
+            "{} posts{series} since {}",
+            report.items,
+            report.since.format("%Y-%m-%d")
+        )
     };
     match (&report.path, report.text) {
         (_, Some(text)) => {
@@ -417,7 +449,13 @@ async fn draft(env: &Env, since: Option<&str>, out: Option<&std::path::Path>, no
 async fn publish(env: &Env, file: &std::path::Path, reply: &mut Reply) -> anyhow::Result<()> {
     let r = crate::publish::run(&env.cfg, &env.store, file)?;
     if r.changed == 0 {
-        let _ = writeln!(reply.stdout, "nothing changed: {} was already published ({} published, {} skipped)", file.display(), r.published, r.skipped);
+        let _ = writeln!(
+            reply.stdout,
+            "nothing changed: {} was already published ({} published, {} skipped)",
+            file.display(),
+            r.published,
+            r.skipped
+        );
     } else {
         let _ = writeln!(
             reply.stdout,
@@ -432,10 +470,21 @@ async fn publish(env: &Env, file: &std::path::Path, reply: &mut Reply) -> anyhow
     Ok(())
 }
 
-fn set_state(env: &Env, items: &[String], state: ItemState, reply: &mut Reply) -> anyhow::Result<()> {
+fn set_state(
+    env: &Env,
+    items: &[String],
+    state: ItemState,
+    reply: &mut Reply,
+) -> anyhow::Result<()> {
     let changed = crate::publish::set_state(&env.store, items, state)?;
     for i in &changed {
-        let _ = writeln!(reply.stdout, "{}  {:<9}  {}", i.key, i.state.as_str(), i.title);
+        let _ = writeln!(
+            reply.stdout,
+            "{}  {:<9}  {}",
+            i.key,
+            i.state.as_str(),
+            i.title
+        );
     }
     Ok(())
 }

@@ -17,7 +17,11 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return ExitCode::from(if e.use_stderr() { EXIT_FAILURE as u8 } else { 0 });
+            return ExitCode::from(if e.use_stderr() {
+                EXIT_FAILURE as u8
+            } else {
+                0
+            });
         }
     };
     init_logging(&cli);

@@ -9,7 +9,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDateTime, TimeZone, Timelike, Utc};
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDateTime, Offset, TimeZone, Timelike, Utc,
+};
 
 /// How far around a local wall-clock time its instant can move (daylight-saving shifts are at
 /// most two hours; three leaves room).
@@ -200,7 +202,22 @@ impl Cron {
         }
         let after = after.max(earliest);
         let local_after = after.with_timezone(&tz).naive_local();
-        let mut cursor = local_after.checked_sub_signed(SHIFT_SLACK)?;
+        // Around a daylight-saving change the next instant may have an earlier wall-clock time
+        // than `after` (a repeated hour): look back then, and only then, so that schedules that
+        // fire every second do not wade through hours of candidates.
+        let offset = |t: DateTime<Utc>| tz.offset_from_utc_datetime(&t.naive_utc()).fix();
+        let steady = match (
+            after.checked_sub_signed(SHIFT_SLACK),
+            after.checked_add_signed(SHIFT_SLACK),
+        ) {
+            (Some(a), Some(b)) => offset(a) == offset(b),
+            _ => false,
+        };
+        let mut cursor = if steady {
+            local_after
+        } else {
+            local_after.checked_sub_signed(SHIFT_SLACK)?
+        };
         let mut best: Option<DateTime<Utc>> = None;
         for _ in 0..MAX_CANDIDATES {
             let candidate = self.next_local(cursor)?;
@@ -211,7 +228,7 @@ impl Cron {
                 }
             }
             for instant in self.instants(candidate, tz) {
-                if instant > after && best.map_or(true, |b| instant < b) {
+                if instant > after && best.is_none_or(|b| instant < b) {
                     best = Some(instant);
                 }
             }
@@ -645,6 +662,22 @@ mod tests {
         assert_eq!(
             next("0 9 * * 1", "2016-05-17T12:00:00Z", paris),
             utc("2016-05-23T07:00:00Z")
+        );
+    }
+
+    #[test]
+    fn every_second_schedules_fire_every_second() {
+        let c = Cron::parse("* * * * * *").unwrap();
+        for tz in [chrono_tz::UTC, chrono_tz::Europe::Paris] {
+            let t = Utc.with_ymd_and_hms(2016, 5, 17, 12, 0, 0).unwrap();
+            assert_eq!(c.next_after(t, tz), Some(t + Duration::seconds(1)));
+        }
+        // Also across the fall-back change, where wall-clock times repeat.
+        let c = Cron::parse("*/10 * * * * *").unwrap();
+        let t = Utc.with_ymd_and_hms(2016, 10, 30, 0, 59, 55).unwrap();
+        assert_eq!(
+            c.next_after(t, chrono_tz::Europe::Paris),
+            Some(t + Duration::seconds(5))
         );
     }
 }

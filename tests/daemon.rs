@@ -230,7 +230,9 @@ async fn daemon_polls_serves_links_takes_commands_and_stops_on_sigterm() {
     );
     for path in [
         "zzzz",
-        "6e/../6f",
+        "6E",
+        "6e/",
+        "6e%2f..%2f6f",
         "..%2f..%2fetc%2fpasswd",
         "http:%2f%2fevil.example",
     ] {
