@@ -242,24 +242,24 @@ pub struct ItemJson {
 }
 
 fn items_json(env: &Env, items: &[Item]) -> anyhow::Result<String> {
+    // A YOURLS shortener without its signature still knows the links it issued before: none.
+    let shortener = shortener(env).ok();
     let rows = items
         .iter()
-        .map(|i| {
-            Ok(ItemJson {
-                key: i.key.clone(),
-                source: i.source.clone(),
-                title: i.title.clone(),
-                author: i.author.clone(),
-                link: i.link.clone(),
-                short_link: stored_short_link(env, &i.link)?,
-                summary: i.summary.clone(),
-                published: i.published,
-                first_seen: i.first_seen,
-                state: i.state,
-                roundup: i.roundup.clone(),
-            })
+        .map(|i| ItemJson {
+            key: i.key.clone(),
+            source: i.source.clone(),
+            title: i.title.clone(),
+            author: i.author.clone(),
+            link: i.link.clone(),
+            short_link: shortener.as_ref().and_then(|s| s.stored(&i.link)),
+            summary: i.summary.clone(),
+            published: i.published,
+            first_seen: i.first_seen,
+            state: i.state,
+            roundup: i.roundup.clone(),
         })
-        .collect::<anyhow::Result<Vec<_>>>()?;
+        .collect::<Vec<_>>();
     Ok(serde_json::to_string_pretty(&rows)? + "\n")
 }
 
@@ -487,10 +487,6 @@ fn set_state(
         );
     }
     Ok(())
-}
-
-fn stored_short_link(env: &Env, url: &str) -> anyhow::Result<Option<String>> {
-    Ok(shortener(env).ok().and_then(|s| s.stored(url)))
 }
 
 // ------------------------------------------------------------------------------------- import
