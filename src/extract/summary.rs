@@ -291,8 +291,9 @@ fn scan_html(html: &str, f: &mut impl FnMut(String) -> Option<Para>) -> Option<P
                 if name == "img" {
                     continue;
                 }
-                last_br = false;
+                // Inline wrappers (`<br /><span><br /></span>`) do not separate two <br>s.
                 if is_block(&name) || skipped_element(&name) {
+                    last_br = false;
                     if let Some(p) = flush(&mut block, &mut segments) {
                         return Some(p);
                     }
@@ -514,6 +515,12 @@ mod tests {
     fn nothing_real_falls_back_to_first_text() {
         assert_eq!(summarize(Some("<p>Nice photo</p>"), None), "Nice photo");
         assert_eq!(summarize(Some("<img src=x>"), None), "");
+    }
+
+    #[test]
+    fn br_pairs_split_by_inline_wrappers_still_end_a_paragraph() {
+        let html = format!("<span>Intro words</span><br /><span><br /></span><span>By Chris Lewis</span><br /><span><br /></span><span>{LONG}</span>");
+        assert_eq!(summarize(None, Some(&html)), LONG);
     }
 
     #[test]

@@ -294,16 +294,20 @@ fn filters_tags_title_authors_from_source_and_global() {
 
     let mut src = source();
     src.filters.include_tags = vec!["OPENSTACK".to_owned()];
-    let mut global = Filters::default();
-    global.exclude_title = Some(Regex::new("^RDO blogs").expect("valid regex"));
+    let global = Filters {
+        exclude_title: Some(Regex::new("^RDO blogs").expect("valid regex")),
+        ..Filters::default()
+    };
     let out = run_with(&feed, &src, &global, &BTreeMap::new());
     assert_eq!(out.filtered, 2);
     assert_eq!(out.items.len(), 1);
     assert_eq!(out.items[0].title, "TripleO tips");
 
-    let mut global = Filters::default();
-    global.exclude_authors = vec!["chef".to_owned()];
-    global.exclude_tags = vec!["openstack".to_owned()];
+    let global = Filters {
+        exclude_authors: vec!["chef".to_owned()],
+        exclude_tags: vec!["openstack".to_owned()],
+        ..Filters::default()
+    };
     assert_eq!(
         run_with(&feed, &source(), &global, &BTreeMap::new())
             .items

@@ -151,6 +151,8 @@ pub fn repair(bytes: &[u8]) -> Result<Repaired, RepairError> {
     fixes.extend(fix);
     let (text, fix) = fix_rss_version(&text);
     fixes.extend(fix);
+    let (text, fix) = fix_namespaces(&text);
+    fixes.extend(fix);
     let (text, fix) = close_truncated(&text)?;
     fixes.extend(fix);
     Ok(Repaired { text, fixes })
@@ -246,6 +248,35 @@ pub fn fix_rss_version(text: &str) -> (String, Option<&'static str>) {
         &text[end..]
     );
     (fixed, Some("set the missing rss version to 2.0"))
+}
+
+/// Namespaces feed-rs does not know, renamed to the ones it does (RSS 0.90 reads as RSS 1.0,
+/// Atom 0.3 as Atom 1.0) or dropped (a default namespace on `<rss>` hides every element).
+pub fn fix_namespaces(text: &str) -> (String, Option<&'static str>) {
+    const RENAMES: &[(&str, &str)] = &[
+        (
+            "\"http://my.netscape.com/rdf/simple/0.9/\"",
+            "\"http://purl.org/rss/1.0/\"",
+        ),
+        (
+            "\"http://purl.org/atom/ns#\"",
+            "\"http://www.w3.org/2005/Atom\"",
+        ),
+        (" xmlns=\"http://backend.userland.com/rss2\"", ""),
+        (" xmlns=\"http://backend.userland.com/rss\"", ""),
+    ];
+    let mut out = text.to_owned();
+    let mut changed = false;
+    for (from, to) in RENAMES {
+        if out.contains(from) {
+            out = out.replace(from, to);
+            changed = true;
+        }
+    }
+    (
+        out,
+        changed.then_some("renamed namespaces feed-rs does not know"),
+    )
 }
 
 /// The offset of the root element's start tag (after declarations, comments, doctypes).
@@ -347,6 +378,16 @@ mod tests {
         assert!(fix.is_some());
         let ok = "<rss version=\"2.0\"><channel/></rss>";
         assert_eq!(fix_rss_version(ok), (ok.to_owned(), None));
+    }
+
+    #[test]
+    fn unknown_namespaces_are_renamed() {
+        let (t, fix) = fix_namespaces("<rdf:RDF xmlns=\"http://my.netscape.com/rdf/simple/0.9/\">");
+        assert_eq!(t, "<rdf:RDF xmlns=\"http://purl.org/rss/1.0/\">");
+        assert!(fix.is_some());
+        let (t, _) =
+            fix_namespaces("<rss version=\"2.0\" xmlns=\"http://backend.userland.com/rss2\">");
+        assert_eq!(t, "<rss version=\"2.0\">");
     }
 
     #[test]
