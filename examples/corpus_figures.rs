@@ -28,6 +28,7 @@ struct Totals {
     empty_summary: usize,
     non_http: usize,
     time: Duration,
+    parse_time: Duration,
 }
 
 fn main() {
@@ -68,6 +69,7 @@ fn main() {
             };
             let start = Instant::now();
             let parsed = parse(&bytes, Some(&base));
+            t.parse_time += start.elapsed();
             let out = parsed.as_ref().ok().map(|feed| {
                 let cx = Context {
                     source: &source,
@@ -171,8 +173,13 @@ fn main() {
         }
     };
     println!(
-        "\n== overall: {} files, {} errors or empty, {} items in {:?}",
-        t.files, t.failed, t.items, t.time
+        "\n== overall: {} files, {} errors or empty, {} items in {:?} (parse {:?}, extract {:?})",
+        t.files,
+        t.failed,
+        t.items,
+        t.time,
+        t.parse_time,
+        t.time.saturating_sub(t.parse_time)
     );
     println!(
         "author from the feed: {} ({:.1}%), source-name fallback: {} ({:.1}%)",

@@ -50,8 +50,28 @@ pub fn summarize(summary: Option<&str>, content: Option<&str>) -> String {
     finish(&best)
 }
 
-/// The first real paragraph of HTML or plain text; else the first non-empty one.
+/// How much of a long post is read first: the opening paragraph is nearly always within it.
+const PREFIX_BYTES: usize = 12 * 1024;
+
+/// The first real paragraph of HTML or plain text; else the first non-empty one. A long post is
+/// read from a prefix cut at a tag boundary first, and whole only when the prefix has nothing
+/// real (the prefix's last block may be cut short, so it is not trusted as the only candidate).
 fn first_paragraph(input: &str) -> Option<Para> {
+    if input.len() > PREFIX_BYTES * 2 {
+        let mut end = PREFIX_BYTES;
+        while !input.is_char_boundary(end) {
+            end -= 1;
+        }
+        if let Some(tag_end) = input[..end].rfind('>') {
+            if let Some(p) = paragraph_in(&input[..tag_end + 1]).filter(|p| p.real) {
+                return Some(p);
+            }
+        }
+    }
+    paragraph_in(input)
+}
+
+fn paragraph_in(input: &str) -> Option<Para> {
     let mut fallback: Option<Para> = None;
     let mut consider = |raw: String| -> Option<Para> {
         let para = judge(&raw)?;
@@ -77,6 +97,9 @@ fn first_paragraph(input: &str) -> Option<Para> {
 fn looks_like_html(s: &str) -> bool {
     s.contains('<') && s.contains('>')
 }
+
+/// How far from the end a tail ("Continue reading …") may start.
+const TAIL_WINDOW: usize = 400;
 
 static TAILS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
@@ -105,12 +128,17 @@ fn judge(raw: &str) -> Option<Para> {
                 }
             }
         }
+        // Tails are short and at the end: only the last TAIL_WINDOW bytes are searched, which
+        // keeps the bounded repetitions in the patterns cheap on long paragraphs.
+        let mut window = text.len().saturating_sub(TAIL_WINDOW);
+        while !text.is_char_boundary(window) {
+            window += 1;
+        }
         for re in TAILS.iter() {
-            if let Some(m) = re.find(&text) {
-                if m.start() < text.len() {
-                    text.truncate(m.start());
-                    teaser = true;
-                }
+            if let Some(m) = re.find(&text[window..]) {
+                text.truncate(window + m.start());
+                teaser = true;
+                window = window.min(text.len());
             }
         }
         text = text.trim_end().to_owned();
@@ -521,6 +549,15 @@ mod tests {
     fn br_pairs_split_by_inline_wrappers_still_end_a_paragraph() {
         let html = format!("<span>Intro words</span><br /><span><br /></span><span>By Chris Lewis</span><br /><span><br /></span><span>{LONG}</span>");
         assert_eq!(summarize(None, Some(&html)), LONG);
+    }
+
+    #[test]
+    fn long_post_opening_found_in_prefix_and_late_opening_in_whole() {
+        let filler = "<figure><img src=x></figure>".repeat(2000);
+        let early = format!("<p>{LONG}</p>{filler}<p>Late paragraph that is also long enough to be real.</p>");
+        assert_eq!(summarize(None, Some(&early)), LONG);
+        let late = format!("{filler}<p>{LONG}</p>");
+        assert_eq!(summarize(None, Some(&late)), LONG);
     }
 
     #[test]

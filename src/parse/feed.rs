@@ -669,6 +669,15 @@ mod tests {
     }
 
     #[test]
+    fn atom_with_empty_title_and_odd_text_type_is_repaired() {
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title type="text/plain">t</title>
+<entry><id>urn:1</id><title></title><summary type="HTML">&lt;p&gt;hi&lt;/p&gt;</summary><link href="https://x.org/1"/></entry></feed>"#;
+        let f = parse(atom.as_bytes(), None).expect("repaired");
+        assert_eq!(f.entries.len(), 1);
+        assert_eq!(f.entries[0].summary.as_deref(), Some("<p>hi</p>"));
+    }
+
+    #[test]
     fn feed_level_authors() {
         let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><author><name>Sam Ruby</name></author>
 <entry><id>urn:1</id><title>x</title></entry></feed>"#;
