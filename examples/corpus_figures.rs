@@ -29,6 +29,48 @@ struct Totals {
     non_http: usize,
     time: Duration,
     parse_time: Duration,
+    panics: usize,
+}
+
+/// With FUZZ set: every file is also cut at many points and has bytes flipped; parse and extract
+/// must never panic on any of it. Returns the number of panics.
+fn fuzz(bytes: &[u8]) -> usize {
+    let mut panics = 0;
+    let base = url::Url::parse("https://corpus.example/f").expect("static URL");
+    let source = Source {
+        name: "fuzz".to_owned(),
+        url: base.clone(),
+        kind: SourceKind::Feed,
+        author: None,
+        filters: Filters::default(),
+    };
+    let run = |body: &[u8]| {
+        std::panic::catch_unwind(|| {
+            if let Ok(feed) = parse(body, Some(&base)) {
+                let cx = Context {
+                    source: &source,
+                    global: &Filters::default(),
+                    aliases: &BTreeMap::new(),
+                    base: Some(&base),
+                    now: chrono::Utc::now(),
+                    max_items: 1000,
+                };
+                extract(&feed, &cx);
+            }
+        })
+        .is_err()
+    };
+    let n = bytes.len();
+    for i in 1..40 {
+        let cut = n * i / 40;
+        panics += usize::from(run(&bytes[..cut]));
+        let mut flipped = bytes.to_vec();
+        if let Some(b) = flipped.get_mut(cut) {
+            *b = [b'<', b'&', b'>', 0xff, b'"'][i % 5];
+        }
+        panics += usize::from(run(&flipped));
+    }
+    panics
 }
 
 fn main() {
@@ -58,6 +100,9 @@ fn main() {
                 continue;
             };
             t.files += 1;
+            if std::env::var_os("FUZZ").is_some() {
+                t.panics += fuzz(&bytes);
+            }
             let base = url::Url::parse(&format!("https://corpus.example/{name}"))
                 .expect("file names make URLs");
             let source = Source {
@@ -190,6 +235,7 @@ fn main() {
     );
     println!("summaries/titles with '<': {}, entities: {}, '[…]': {}, 'appeared first on': {}, 'Continue reading': {}, double spaces: {}, over 140 words: {}",
         t.lt, t.entity, t.ellipsis_brackets, t.appeared_first, t.continue_reading, t.double_space, t.over_cap);
+    println!("panics: {}", t.panics);
     println!(
         "empty titles: {}, empty summaries: {}, non-http links: {}",
         t.empty_title, t.empty_summary, t.non_http

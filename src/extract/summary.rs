@@ -554,7 +554,9 @@ mod tests {
     #[test]
     fn long_post_opening_found_in_prefix_and_late_opening_in_whole() {
         let filler = "<figure><img src=x></figure>".repeat(2000);
-        let early = format!("<p>{LONG}</p>{filler}<p>Late paragraph that is also long enough to be real.</p>");
+        let early = format!(
+            "<p>{LONG}</p>{filler}<p>Late paragraph that is also long enough to be real.</p>"
+        );
         assert_eq!(summarize(None, Some(&early)), LONG);
         let late = format!("{filler}<p>{LONG}</p>");
         assert_eq!(summarize(None, Some(&late)), LONG);

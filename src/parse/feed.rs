@@ -170,13 +170,32 @@ fn not_a_feed(bytes: &[u8], base: Option<&Url>) -> Option<ParseError> {
         .unwrap_or(0);
     let head = &bytes[start..bytes.len().min(start + 2048)];
     let lower = String::from_utf8_lossy(head).to_ascii_lowercase();
-    let html = lower.contains("<!doctype html")
-        || lower.contains("<html")
-        || (lower.contains("<head") && !lower.contains("<rss") && !lower.contains("<feed"))
-        || (lower.contains("<body") && !lower.contains("<rss") && !lower.contains("<feed"));
+    // Judged by the root element, not by a search: a feed's CDATA may well hold "<html".
+    let html = lower.starts_with("<!doctype html")
+        || root_name(&lower)
+            .is_some_and(|r| matches!(r, "html" | "head" | "body" | "title" | "meta"));
     html.then(|| ParseError::Html {
         feeds: advertised_feeds(&String::from_utf8_lossy(bytes), base),
     })
+}
+
+/// The name of the first element, after declarations, comments and doctypes.
+fn root_name(text: &str) -> Option<&str> {
+    let mut rest = text;
+    loop {
+        rest = &rest[rest.find('<')?..];
+        if rest.starts_with("<!--") {
+            rest = &rest[rest.find("-->")? + 3..];
+        } else if rest.starts_with("<?") || rest.starts_with("<!") {
+            rest = &rest[rest.find('>')? + 1..];
+        } else {
+            let name = &rest[1..];
+            let end = name
+                .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+                .unwrap_or(name.len());
+            return Some(&name[..end]);
+        }
+    }
 }
 
 /// The feeds an HTML page advertises with `<link rel="alternate" type="application/…+xml">`.
@@ -498,6 +517,13 @@ mod tests {
             parse(page.as_bytes(), None),
             Err(ParseError::Html { feeds: vec![] })
         );
+    }
+
+    #[test]
+    fn broken_rss_quoting_html_is_repaired_not_called_html() {
+        let body = "<rss version=\"2.0\"><channel><item><title>A & B</title><description><![CDATA[<html><body>x</body></html>]]></description></item></channel></rss>";
+        let f = parse(body.as_bytes(), None).expect("repaired, not taken for a page");
+        assert_eq!(f.entries.len(), 1);
     }
 
     #[test]
