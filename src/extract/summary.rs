@@ -73,8 +73,18 @@ fn first_paragraph(input: &str) -> Option<Para> {
 
 fn paragraph_in(input: &str) -> Option<Para> {
     let mut fallback: Option<Para> = None;
+    // A short line ending in ':' ("Eric Newcomer, Bloomberg:") introduces the next paragraph
+    // (a link blog's quote): it is kept in front of it rather than taken alone.
+    let mut lead: Option<String> = None;
     let mut consider = |raw: String| -> Option<Para> {
-        let para = judge(&raw)?;
+        let mut para = judge(&raw)?;
+        let words = para.text.split_whitespace().count();
+        if para.text.ends_with(':') && words < REAL_WORDS {
+            lead = Some(para.text.clone());
+            para.real = false;
+        } else if let Some(l) = lead.take() {
+            para.text = format!("{l} {}", para.text);
+        }
         if para.real {
             return Some(para);
         }
@@ -560,6 +570,16 @@ mod tests {
         assert_eq!(summarize(None, Some(&early)), LONG);
         let late = format!("{filler}<p>{LONG}</p>");
         assert_eq!(summarize(None, Some(&late)), LONG);
+    }
+
+    #[test]
+    fn short_lead_ending_in_colon_introduces_the_quote() {
+        let html =
+            format!("<p>Eric Newcomer, Bloomberg:</p><blockquote><p>{LONG}</p></blockquote>");
+        assert_eq!(
+            summarize(None, Some(&html)),
+            format!("Eric Newcomer, Bloomberg: {LONG}")
+        );
     }
 
     #[test]
