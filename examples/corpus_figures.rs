@@ -114,7 +114,8 @@ fn main() {
             };
             let start = Instant::now();
             let parsed = parse(&bytes, Some(&base));
-            t.parse_time += start.elapsed();
+            let parse_elapsed = start.elapsed();
+            t.parse_time += parse_elapsed;
             let out = parsed.as_ref().ok().map(|feed| {
                 let cx = Context {
                     source: &source,
@@ -127,6 +128,13 @@ fn main() {
                 extract(feed, &cx)
             });
             t.time += start.elapsed();
+            if std::env::var_os("TIMES").is_some() {
+                println!(
+                    "    time {:?} extract {:?}",
+                    start.elapsed(),
+                    start.elapsed().saturating_sub(parse_elapsed)
+                );
+            }
             match (&parsed, out) {
                 (Ok(feed), Some(out)) => {
                     println!(

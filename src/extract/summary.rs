@@ -113,7 +113,7 @@ const TAIL_WINDOW: usize = 400;
 
 static TAILS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
-        r"(?i)\s*(Continue reading|Read more|Read the rest|Keep reading|Read full (post|article))\b.{0,200}$",
+        r"(?i)\s*(Continue reading|Read more|Read the rest|Keep reading|Read full (post|article))(?-u:\b).{0,200}$",
         r"\s*[\[(](…|\.\.\.|&hellip;|&#8230;|more)[\])]\s*$",
         r"\s*(…|\.\.\.+)\s*$",
         r"\s*(→|»|&rarr;)\s*$",
@@ -144,7 +144,12 @@ fn judge(raw: &str) -> Option<Para> {
         while !text.is_char_boundary(window) {
             window += 1;
         }
-        for re in TAILS.iter() {
+        for (i, re) in TAILS.iter().enumerate() {
+            // The "Continue reading"/"Read more" pattern must scan the whole window backwards:
+            // skip it unless the window holds "read" at all (nearly always it does not).
+            if i == 0 && !contains_ascii_ci(&text.as_bytes()[window..], b"read") {
+                continue;
+            }
             if let Some(m) = re.find(&text[window..]) {
                 text.truncate(window + m.start());
                 teaser = true;
@@ -162,6 +167,11 @@ fn judge(raw: &str) -> Option<Para> {
     let words = text.split_whitespace().count();
     let real = words >= REAL_WORDS || (words >= 3 && ends_sentence(&text));
     Some(Para { text, real, teaser })
+}
+
+fn contains_ascii_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Bylines, share prompts, credits: not the post.
