@@ -164,6 +164,10 @@ fn judge(raw: &str) -> Option<Para> {
     if text.is_empty() || is_boilerplate(&text) {
         return None;
     }
+    // A feed that cut its description at a byte limit leaves half a character, so half a word.
+    if text.ends_with('\u{fffd}') {
+        teaser = true;
+    }
     let words = text.split_whitespace().count();
     let real = words >= REAL_WORDS || (words >= 3 && ends_sentence(&text));
     Some(Para { text, real, teaser })
@@ -516,6 +520,15 @@ mod tests {
         assert_eq!(
             summarize(Some(s), None),
             "Natasha writes about Swift and many more things in her weekly…"
+        );
+    }
+
+    #[test]
+    fn description_cut_mid_character_loses_the_half_word() {
+        let s = "A quote that the feed cut at a byte limit in the middle of a wo\u{fffd}";
+        assert_eq!(
+            summarize(Some(s), None),
+            "A quote that the feed cut at a byte limit in the middle of a…"
         );
     }
 
