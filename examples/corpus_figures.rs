@@ -28,6 +28,49 @@ struct Totals {
     empty_summary: usize,
     non_http: usize,
     time: Duration,
+    parse_time: Duration,
+    panics: usize,
+}
+
+/// With FUZZ set: every file is also cut at many points and has bytes flipped; parse and extract
+/// must never panic on any of it. Returns the number of panics.
+fn fuzz(bytes: &[u8]) -> usize {
+    let mut panics = 0;
+    let base = url::Url::parse("https://corpus.example/f").expect("static URL");
+    let source = Source {
+        name: "fuzz".to_owned(),
+        url: base.clone(),
+        kind: SourceKind::Feed,
+        author: None,
+        filters: Filters::default(),
+    };
+    let run = |body: &[u8]| {
+        std::panic::catch_unwind(|| {
+            if let Ok(feed) = parse(body, Some(&base)) {
+                let cx = Context {
+                    source: &source,
+                    global: &Filters::default(),
+                    aliases: &BTreeMap::new(),
+                    base: Some(&base),
+                    now: chrono::Utc::now(),
+                    max_items: 1000,
+                };
+                extract(&feed, &cx);
+            }
+        })
+        .is_err()
+    };
+    let n = bytes.len();
+    for i in 1..40 {
+        let cut = n * i / 40;
+        panics += usize::from(run(&bytes[..cut]));
+        let mut flipped = bytes.to_vec();
+        if let Some(b) = flipped.get_mut(cut) {
+            *b = [b'<', b'&', b'>', 0xff, b'"'][i % 5];
+        }
+        panics += usize::from(run(&flipped));
+    }
+    panics
 }
 
 fn main() {
@@ -57,6 +100,9 @@ fn main() {
                 continue;
             };
             t.files += 1;
+            if std::env::var_os("FUZZ").is_some() {
+                t.panics += fuzz(&bytes);
+            }
             let base = url::Url::parse(&format!("https://corpus.example/{name}"))
                 .expect("file names make URLs");
             let source = Source {
@@ -68,6 +114,8 @@ fn main() {
             };
             let start = Instant::now();
             let parsed = parse(&bytes, Some(&base));
+            let parse_elapsed = start.elapsed();
+            t.parse_time += parse_elapsed;
             let out = parsed.as_ref().ok().map(|feed| {
                 let cx = Context {
                     source: &source,
@@ -80,6 +128,13 @@ fn main() {
                 extract(feed, &cx)
             });
             t.time += start.elapsed();
+            if std::env::var_os("TIMES").is_some() {
+                println!(
+                    "    time {:?} extract {:?}",
+                    start.elapsed(),
+                    start.elapsed().saturating_sub(parse_elapsed)
+                );
+            }
             match (&parsed, out) {
                 (Ok(feed), Some(out)) => {
                     println!(
@@ -171,8 +226,13 @@ fn main() {
         }
     };
     println!(
-        "\n== overall: {} files, {} errors or empty, {} items in {:?}",
-        t.files, t.failed, t.items, t.time
+        "\n== overall: {} files, {} errors or empty, {} items in {:?} (parse {:?}, extract {:?})",
+        t.files,
+        t.failed,
+        t.items,
+        t.time,
+        t.parse_time,
+        t.time.saturating_sub(t.parse_time)
     );
     println!(
         "author from the feed: {} ({:.1}%), source-name fallback: {} ({:.1}%)",
@@ -183,6 +243,7 @@ fn main() {
     );
     println!("summaries/titles with '<': {}, entities: {}, '[…]': {}, 'appeared first on': {}, 'Continue reading': {}, double spaces: {}, over 140 words: {}",
         t.lt, t.entity, t.ellipsis_brackets, t.appeared_first, t.continue_reading, t.double_space, t.over_cap);
+    println!("panics: {}", t.panics);
     println!(
         "empty titles: {}, empty summaries: {}, non-http links: {}",
         t.empty_title, t.empty_summary, t.non_http

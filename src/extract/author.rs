@@ -38,8 +38,12 @@ pub fn clean_name(raw: &str, aliases: &BTreeMap<String, String>) -> Option<Strin
         .strip_prefix("By ")
         .or_else(|| name.strip_prefix("by "))
         .unwrap_or(&name);
+    let inverted = inverted_citation(name);
     // "Rob Young, Principal Product Manager": what follows the comma is a job title.
-    let name = name.split(',').next().unwrap_or("").trim();
+    let name = match &inverted {
+        Some(n) => n.as_str(),
+        None => name.split(',').next().unwrap_or("").trim(),
+    };
     let name = name.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
     if name.is_empty() || is_email(name) || NOT_A_NAME.contains(&name.to_lowercase().as_str()) {
         return None;
@@ -62,6 +66,25 @@ pub fn join_names(names: &[String]) -> String {
         [] => String::new(),
         [one] => (*one).to_owned(),
         [init @ .., last] => format!("{} and {}", init.join(", "), last),
+    }
+}
+
+/// Citation style "Hines, P. J." (journals' dc:creator) -> "P. J. Hines"; a list of them
+/// ("Kaur, M., Shukla, A., …") -> "M. Kaur et al.", as a citation would shorten it.
+fn inverted_citation(name: &str) -> Option<String> {
+    let parts: Vec<&str> = name.split(',').map(str::trim).collect();
+    let is_initials = |p: &str| {
+        !p.is_empty() && p.split_whitespace().all(|w| {
+            let mut c = w.chars();
+            matches!((c.next(), c.next(), c.next()), (Some(a), Some('.'), None) if a.is_uppercase())
+        })
+    };
+    match parts.as_slice() {
+        [surname, initials] if is_initials(initials) => Some(format!("{initials} {surname}")),
+        [surname, initials, rest @ ..] if is_initials(initials) && !rest.is_empty() => {
+            Some(format!("{initials} {surname} et al."))
+        }
+        _ => None,
     }
 }
 
@@ -140,6 +163,15 @@ mod tests {
         assert_eq!(
             clean("Rob Young, Principal Product Manager").as_deref(),
             Some("Rob Young")
+        );
+    }
+
+    #[test]
+    fn citation_style_names_are_turned_round() {
+        assert_eq!(clean("Hines, P. J.").as_deref(), Some("P. J. Hines"));
+        assert_eq!(
+            clean(" Kaur, M., Shukla, A., Kanwar, S. ").as_deref(),
+            Some("M. Kaur et al.")
         );
     }
 

@@ -50,11 +50,41 @@ pub fn summarize(summary: Option<&str>, content: Option<&str>) -> String {
     finish(&best)
 }
 
-/// The first real paragraph of HTML or plain text; else the first non-empty one.
+/// How much of a long post is read first: the opening paragraph is nearly always within it.
+const PREFIX_BYTES: usize = 12 * 1024;
+
+/// The first real paragraph of HTML or plain text; else the first non-empty one. A long post is
+/// read from a prefix cut at a tag boundary first, and whole only when the prefix has nothing
+/// real (the prefix's last block may be cut short, so it is not trusted as the only candidate).
 fn first_paragraph(input: &str) -> Option<Para> {
+    if input.len() > PREFIX_BYTES * 2 {
+        let mut end = PREFIX_BYTES;
+        while !input.is_char_boundary(end) {
+            end -= 1;
+        }
+        if let Some(tag_end) = input[..end].rfind('>') {
+            if let Some(p) = paragraph_in(&input[..tag_end + 1]).filter(|p| p.real) {
+                return Some(p);
+            }
+        }
+    }
+    paragraph_in(input)
+}
+
+fn paragraph_in(input: &str) -> Option<Para> {
     let mut fallback: Option<Para> = None;
+    // A short line ending in ':' ("Eric Newcomer, Bloomberg:") introduces the next paragraph
+    // (a link blog's quote): it is kept in front of it rather than taken alone.
+    let mut lead: Option<String> = None;
     let mut consider = |raw: String| -> Option<Para> {
-        let para = judge(&raw)?;
+        let mut para = judge(&raw)?;
+        let words = para.text.split_whitespace().count();
+        if para.text.ends_with(':') && words < REAL_WORDS {
+            lead = Some(para.text.clone());
+            para.real = false;
+        } else if let Some(l) = lead.take() {
+            para.text = format!("{l} {}", para.text);
+        }
         if para.real {
             return Some(para);
         }
@@ -78,9 +108,12 @@ fn looks_like_html(s: &str) -> bool {
     s.contains('<') && s.contains('>')
 }
 
+/// How far from the end a tail ("Continue reading …") may start.
+const TAIL_WINDOW: usize = 400;
+
 static TAILS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
-        r"(?i)\s*(Continue reading|Read more|Read the rest|Keep reading|Read full (post|article))\b.{0,200}$",
+        r"(?i)\s*(Continue reading|Read more|Read the rest|Keep reading|Read full (post|article))(?-u:\b).{0,200}$",
         r"\s*[\[(](…|\.\.\.|&hellip;|&#8230;|more)[\])]\s*$",
         r"\s*(…|\.\.\.+)\s*$",
         r"\s*(→|»|&rarr;)\s*$",
@@ -105,12 +138,22 @@ fn judge(raw: &str) -> Option<Para> {
                 }
             }
         }
-        for re in TAILS.iter() {
-            if let Some(m) = re.find(&text) {
-                if m.start() < text.len() {
-                    text.truncate(m.start());
-                    teaser = true;
-                }
+        // Tails are short and at the end: only the last TAIL_WINDOW bytes are searched, which
+        // keeps the bounded repetitions in the patterns cheap on long paragraphs.
+        let mut window = text.len().saturating_sub(TAIL_WINDOW);
+        while !text.is_char_boundary(window) {
+            window += 1;
+        }
+        for (i, re) in TAILS.iter().enumerate() {
+            // The "Continue reading"/"Read more" pattern must scan the whole window backwards:
+            // skip it unless the window holds "read" at all (nearly always it does not).
+            if i == 0 && !contains_ascii_ci(&text.as_bytes()[window..], b"read") {
+                continue;
+            }
+            if let Some(m) = re.find(&text[window..]) {
+                text.truncate(window + m.start());
+                teaser = true;
+                window = window.min(text.len());
             }
         }
         text = text.trim_end().to_owned();
@@ -121,9 +164,18 @@ fn judge(raw: &str) -> Option<Para> {
     if text.is_empty() || is_boilerplate(&text) {
         return None;
     }
+    // A feed that cut its description at a byte limit leaves half a character, so half a word.
+    if text.ends_with('\u{fffd}') {
+        teaser = true;
+    }
     let words = text.split_whitespace().count();
     let real = words >= REAL_WORDS || (words >= 3 && ends_sentence(&text));
     Some(Para { text, real, teaser })
+}
+
+fn contains_ascii_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len())
+        .any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Bylines, share prompts, credits: not the post.
@@ -291,8 +343,9 @@ fn scan_html(html: &str, f: &mut impl FnMut(String) -> Option<Para>) -> Option<P
                 if name == "img" {
                     continue;
                 }
-                last_br = false;
+                // Inline wrappers (`<br /><span><br /></span>`) do not separate two <br>s.
                 if is_block(&name) || skipped_element(&name) {
+                    last_br = false;
                     if let Some(p) = flush(&mut block, &mut segments) {
                         return Some(p);
                     }
@@ -471,6 +524,15 @@ mod tests {
     }
 
     #[test]
+    fn description_cut_mid_character_loses_the_half_word() {
+        let s = "A quote that the feed cut at a byte limit in the middle of a wo\u{fffd}";
+        assert_eq!(
+            summarize(Some(s), None),
+            "A quote that the feed cut at a byte limit in the middle of a…"
+        );
+    }
+
+    #[test]
     fn decodes_entities_and_collapses_whitespace() {
         let s = "<p>It&rsquo;s   a &amp;ldquo;test&amp;rdquo; of\n\n entity decoding in a paragraph that is long.</p>";
         assert_eq!(
@@ -514,6 +576,33 @@ mod tests {
     fn nothing_real_falls_back_to_first_text() {
         assert_eq!(summarize(Some("<p>Nice photo</p>"), None), "Nice photo");
         assert_eq!(summarize(Some("<img src=x>"), None), "");
+    }
+
+    #[test]
+    fn br_pairs_split_by_inline_wrappers_still_end_a_paragraph() {
+        let html = format!("<span>Intro words</span><br /><span><br /></span><span>By Chris Lewis</span><br /><span><br /></span><span>{LONG}</span>");
+        assert_eq!(summarize(None, Some(&html)), LONG);
+    }
+
+    #[test]
+    fn long_post_opening_found_in_prefix_and_late_opening_in_whole() {
+        let filler = "<figure><img src=x></figure>".repeat(2000);
+        let early = format!(
+            "<p>{LONG}</p>{filler}<p>Late paragraph that is also long enough to be real.</p>"
+        );
+        assert_eq!(summarize(None, Some(&early)), LONG);
+        let late = format!("{filler}<p>{LONG}</p>");
+        assert_eq!(summarize(None, Some(&late)), LONG);
+    }
+
+    #[test]
+    fn short_lead_ending_in_colon_introduces_the_quote() {
+        let html =
+            format!("<p>Eric Newcomer, Bloomberg:</p><blockquote><p>{LONG}</p></blockquote>");
+        assert_eq!(
+            summarize(None, Some(&html)),
+            format!("Eric Newcomer, Bloomberg: {LONG}")
+        );
     }
 
     #[test]

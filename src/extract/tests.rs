@@ -294,16 +294,20 @@ fn filters_tags_title_authors_from_source_and_global() {
 
     let mut src = source();
     src.filters.include_tags = vec!["OPENSTACK".to_owned()];
-    let mut global = Filters::default();
-    global.exclude_title = Some(Regex::new("^RDO blogs").expect("valid regex"));
+    let global = Filters {
+        exclude_title: Some(Regex::new("^RDO blogs").expect("valid regex")),
+        ..Filters::default()
+    };
     let out = run_with(&feed, &src, &global, &BTreeMap::new());
     assert_eq!(out.filtered, 2);
     assert_eq!(out.items.len(), 1);
     assert_eq!(out.items[0].title, "TripleO tips");
 
-    let mut global = Filters::default();
-    global.exclude_authors = vec!["chef".to_owned()];
-    global.exclude_tags = vec!["openstack".to_owned()];
+    let global = Filters {
+        exclude_authors: vec!["chef".to_owned()],
+        exclude_tags: vec!["openstack".to_owned()],
+        ..Filters::default()
+    };
     assert_eq!(
         run_with(&feed, &source(), &global, &BTreeMap::new())
             .items
@@ -349,4 +353,74 @@ fn summary_comes_from_content_when_summary_is_not_a_paragraph() {
         run(&feed_of(vec![e])).items[0].summary,
         "Real opening paragraph of this post, with enough words."
     );
+}
+
+fn from_fixture(bytes: &[u8], aliases: &BTreeMap<String, String>, global: &Filters) -> Extracted {
+    let base = url::Url::parse("https://stack.example.org/feed/").expect("static URL");
+    let feed = crate::parse::feed::parse(bytes, Some(&base)).expect("fixture parses");
+    let src = source();
+    let cx = Context {
+        source: &src,
+        global,
+        aliases,
+        base: Some(&base),
+        now: now(),
+        max_items: 50,
+    };
+    extract(&feed, &cx)
+}
+
+#[test]
+fn fixture_wordpress_teaser_gives_content_paragraph_alias_and_clean_link() {
+    let bytes =
+        include_bytes!("../../tests/fixtures/feeds/wordpress-rss-teaser-and-share-buttons.xml");
+    let mut aliases = BTreeMap::new();
+    aliases.insert("tbell".to_owned(), "Tim Bell".to_owned());
+    let global = Filters {
+        exclude_title: Some(Regex::new("^RDO blogs over").expect("valid regex")),
+        ..Filters::default()
+    };
+    let out = from_fixture(bytes, &aliases, &global);
+    assert_eq!(out.filtered, 1, "the community's own roundup is filtered");
+    let item = &out.items[0];
+    // The no-break space of `&#160;` is collapsed like any other whitespace.
+    assert_eq!(
+        item.title,
+        "Deploying the new OpenStack EC2 API project – part 1"
+    );
+    assert_eq!(item.author, "Tim Bell");
+    assert_eq!(item.link, "https://stack.example.org/2016/05/ec2-api/");
+    assert_eq!(
+        item.summary,
+        "OpenStack has supported a subset of the EC2 API since the start of the project. Originally built in to Nova, it was separated out into its own project, ec2-api, and this post shows how to deploy it."
+    );
+    assert_eq!(
+        item.categories,
+        vec!["OpenStack".to_owned(), "EC2".to_owned()]
+    );
+}
+
+#[test]
+fn fixture_blogger_feedburner_gives_orig_link_byline_free_summary() {
+    let bytes = include_bytes!("../../tests/fixtures/feeds/blogger-atom-via-feedburner.xml");
+    let out = from_fixture(bytes, &BTreeMap::new(), &Filters::default());
+    assert_eq!(out.items.len(), 2);
+    let a = &out.items[0];
+    assert_eq!(a.title, "TripleO & Ironic: a “quick” tour");
+    assert_eq!(a.author, "Tim Bell");
+    assert_eq!(
+        a.link,
+        "https://cloudnotes.example.com/2016/05/tripleo-ironic.html"
+    );
+    assert_eq!(
+        a.summary,
+        "Ironic is the bare metal service of OpenStack, and TripleO uses it to deploy the overcloud onto real machines."
+    );
+    let b = &out.items[1];
+    assert_eq!(
+        b.author, "Cloud Notes Team",
+        "Atom entries fall back to the feed's author"
+    );
+    assert_eq!(b.link, "https://cloudnotes.example.com/2016/05/short.html");
+    assert_eq!(b.summary, "Just a link today: example.");
 }

@@ -33,11 +33,17 @@ pub fn parse(bytes: &[u8], base: Option<&Url>) -> Result<ParsedFeed, ParseError>
         None
     } else {
         match run_feed_rs(bytes, base) {
+            // Zero entries from a body that holds items means a namespace feed-rs does not
+            // know (RSS 0.90, a default xmlns on <rss>, Atom 0.3): the repair pass renames it.
+            Ok(feed) if feed.entries.is_empty() && holds_items(bytes) => None,
             Ok(feed) => return Ok(convert(feed, bytes, base)),
             Err(e) => Some(e),
         }
     };
 
+    if is_json(bytes) {
+        return parse_json(bytes, base, first);
+    }
     if let Some(err) = not_a_feed(bytes, base) {
         return Err(err);
     }
@@ -47,10 +53,89 @@ pub fn parse(bytes: &[u8], base: Option<&Url>) -> Result<ParsedFeed, ParseError>
             tracing::debug!(fixes = ?repaired.fixes, "feed parsed after repair");
             Ok(convert(feed, repaired.text.as_bytes(), base))
         }
-        Err(e) => {
-            let reason = first.unwrap_or(e);
-            Err(ParseError::Malformed(describe(&reason)))
-        }
+        Err(e) => match first {
+            None => match run_feed_rs(bytes, base) {
+                // The repair made it worse: the body as sent is the better reading.
+                Ok(feed) => Ok(convert(feed, bytes, base)),
+                Err(_) => Err(ParseError::Malformed(describe(&e))),
+            },
+            Some(reason) => Err(ParseError::Malformed(describe(&reason))),
+        },
+    }
+}
+
+/// Field shapes JSON Feed generators get wrong and feed-rs refuses: `"tags": "a,b"` and
+/// `"author": "Name"`.
+fn fix_json_item(item: &mut serde_json::Value) {
+    use serde_json::Value;
+    let Value::Object(obj) = item else { return };
+    if let Some(Value::String(tags)) = obj.get("tags") {
+        let list = tags
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| Value::String(t.to_owned()))
+            .collect();
+        obj.insert("tags".to_owned(), Value::Array(list));
+    }
+    if let Some(Value::String(name)) = obj.get("author") {
+        let person = serde_json::json!({ "name": name });
+        obj.insert("author".to_owned(), person);
+    }
+}
+
+fn holds_items(bytes: &[u8]) -> bool {
+    memfind(bytes, b"<item").is_some() || memfind(bytes, b"<entry").is_some()
+}
+
+fn is_json(bytes: &[u8]) -> bool {
+    matches!(
+        bytes.iter().find(|b| !b.is_ascii_whitespace()),
+        Some(b'{' | b'[')
+    )
+}
+
+/// JSON: a JSON Feed feed-rs refused gets its `version` normalised (feeds say http://) and
+/// one more try; JSON of any other kind is named as such.
+fn parse_json(
+    bytes: &[u8],
+    base: Option<&Url>,
+    first: Option<feed_rs::parser::ParseFeedError>,
+) -> Result<ParsedFeed, ParseError> {
+    let value = match serde_json::from_slice::<serde_json::Value>(bytes) {
+        Ok(v) => v,
+        Err(e) => return Err(ParseError::NotAFeed(format!("broken JSON: {e}"))),
+    };
+    let serde_json::Value::Object(mut map) = value else {
+        return Err(ParseError::NotAFeed(
+            "JSON that is not a JSON Feed (not an object)".to_owned(),
+        ));
+    };
+    let is_json_feed = map
+        .get("version")
+        .and_then(|v| v.as_str())
+        .is_some_and(|v| v.contains("jsonfeed.org"));
+    if !is_json_feed {
+        let keys: Vec<&str> = map.keys().take(5).map(String::as_str).collect();
+        return Err(ParseError::NotAFeed(format!(
+            "JSON that is not a JSON Feed (no \"version\" naming jsonfeed.org; top-level keys: {})",
+            keys.join(", ")
+        )));
+    }
+    map.insert(
+        "version".to_owned(),
+        serde_json::Value::String("https://jsonfeed.org/version/1.1".to_owned()),
+    );
+    if let Some(serde_json::Value::Array(items)) = map.get_mut("items") {
+        items.iter_mut().for_each(fix_json_item);
+    }
+    let fixed = serde_json::to_vec(&serde_json::Value::Object(map)).unwrap_or_default();
+    match run_feed_rs(&fixed, base) {
+        Ok(feed) => Ok(convert(feed, &fixed, base)),
+        Err(e) => Err(ParseError::Malformed(format!(
+            "JSON Feed: {}",
+            describe(first.as_ref().unwrap_or(&e))
+        ))),
     }
 }
 
@@ -84,28 +169,33 @@ fn not_a_feed(bytes: &[u8], base: Option<&Url>) -> Option<ParseError> {
         .position(|b| !b.is_ascii_whitespace())
         .unwrap_or(0);
     let head = &bytes[start..bytes.len().min(start + 2048)];
-    if head.first() == Some(&b'{') || head.first() == Some(&b'[') {
-        let what = match serde_json::from_slice::<serde_json::Value>(bytes) {
-            Ok(serde_json::Value::Object(map)) => {
-                let keys: Vec<&str> = map.keys().take(5).map(String::as_str).collect();
-                format!(
-                    "JSON that is not a JSON Feed (no \"version\" naming jsonfeed.org; top-level keys: {})",
-                    keys.join(", ")
-                )
-            }
-            Ok(_) => "JSON that is not a JSON Feed (not an object)".to_owned(),
-            Err(e) => format!("broken JSON: {e}"),
-        };
-        return Some(ParseError::NotAFeed(what));
-    }
     let lower = String::from_utf8_lossy(head).to_ascii_lowercase();
-    let html = lower.contains("<!doctype html")
-        || lower.contains("<html")
-        || (lower.contains("<head") && !lower.contains("<rss") && !lower.contains("<feed"))
-        || (lower.contains("<body") && !lower.contains("<rss") && !lower.contains("<feed"));
+    // Judged by the root element, not by a search: a feed's CDATA may well hold "<html".
+    let html = lower.starts_with("<!doctype html")
+        || root_name(&lower)
+            .is_some_and(|r| matches!(r, "html" | "head" | "body" | "title" | "meta"));
     html.then(|| ParseError::Html {
         feeds: advertised_feeds(&String::from_utf8_lossy(bytes), base),
     })
+}
+
+/// The name of the first element, after declarations, comments and doctypes.
+fn root_name(text: &str) -> Option<&str> {
+    let mut rest = text;
+    loop {
+        rest = &rest[rest.find('<')?..];
+        if rest.starts_with("<!--") {
+            rest = &rest[rest.find("-->")? + 3..];
+        } else if rest.starts_with("<?") || rest.starts_with("<!") {
+            rest = &rest[rest.find('>')? + 1..];
+        } else {
+            let name = &rest[1..];
+            let end = name
+                .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+                .unwrap_or(name.len());
+            return Some(&name[..end]);
+        }
+    }
 }
 
 /// The feeds an HTML page advertises with `<link rel="alternate" type="application/…+xml">`.
@@ -157,11 +247,14 @@ fn convert(feed: model::Feed, raw: &[u8], base: Option<&Url>) -> ParsedFeed {
         }
     }
     let orig_links = orig_links(raw);
-    let entries = feed
+    let mut entries: Vec<Entry> = feed
         .entries
         .into_iter()
         .map(|e| convert_entry(e, &orig_links, base))
         .collect();
+    if entries.iter().any(|e| e.link.is_none()) {
+        fill_missing_links(&mut entries, raw, base);
+    }
     ParsedFeed {
         title: feed.title.map(|t| t.content),
         authors,
@@ -231,6 +324,49 @@ fn resolve(href: &str, base: Option<&Url>) -> String {
             .unwrap_or_else(|_| href.to_owned()),
         _ => href.to_owned(),
     }
+}
+
+/// Entries feed-rs found no link for: a permalink guid is the link; else an Atom link under a
+/// prefix feed-rs does not read inside RSS items (`<a10:link href>`), matched by position.
+fn fill_missing_links(entries: &mut [Entry], raw: &[u8], base: Option<&Url>) {
+    let text = String::from_utf8_lossy(raw);
+    let chunks: Vec<&str> = text
+        .split("<item")
+        .skip(1)
+        .filter(|c| c.starts_with(['>', ' ', '\n', '\r', '\t']))
+        .collect();
+    let by_position = chunks.len() == entries.len();
+    for (i, entry) in entries.iter_mut().enumerate() {
+        if entry.link.is_some() {
+            continue;
+        }
+        let guid_link = entry
+            .id
+            .as_deref()
+            .filter(|id| id.starts_with("http://") || id.starts_with("https://"));
+        entry.link = guid_link.map(str::to_owned).or_else(|| {
+            let chunk = chunks.get(i).filter(|_| by_position)?;
+            prefixed_atom_link(chunk).map(|href| resolve(&href, base))
+        });
+    }
+}
+
+/// `<prefix:link href="…">` (not rel="self") in an RSS item.
+fn prefixed_atom_link(chunk: &str) -> Option<String> {
+    let chunk = &chunk[..chunk.find("</item>").unwrap_or(chunk.len())];
+    let mut rest = chunk;
+    while let Some(p) = rest.find(":link ") {
+        let tag_end = p + rest[p..].find('>')?;
+        let attrs = &rest[p + 6..tag_end];
+        let rel = crate::text::attr(attrs, "rel").unwrap_or("alternate");
+        if rel == "alternate" {
+            if let Some(href) = crate::text::attr(attrs, "href") {
+                return Some(crate::text::decode_entities(href.trim()));
+            }
+        }
+        rest = &rest[tag_end..];
+    }
+    None
 }
 
 /// `feedburner:origLink` per item/entry, keyed by the item's guid/id and its (proxy) link.
@@ -384,6 +520,13 @@ mod tests {
     }
 
     #[test]
+    fn broken_rss_quoting_html_is_repaired_not_called_html() {
+        let body = "<rss version=\"2.0\"><channel><item><title>A & B</title><description><![CDATA[<html><body>x</body></html>]]></description></item></channel></rss>";
+        let f = parse(body.as_bytes(), None).expect("repaired, not taken for a page");
+        assert_eq!(f.entries.len(), 1);
+    }
+
+    #[test]
     fn json_that_is_not_json_feed_says_so() {
         let err = parse(br#"{"rss": {"channel": {}}}"#, None).expect_err("not a JSON Feed");
         assert!(matches!(&err, ParseError::NotAFeed(m) if m.contains("JSON") && m.contains("rss")));
@@ -499,6 +642,65 @@ mod tests {
             f.entries[1].orig_link.as_deref(),
             Some("https://blog.example.org/b")
         );
+    }
+
+    #[test]
+    fn permalink_guid_and_prefixed_atom_link_fill_missing_links() {
+        let body = r#"<rss version="2.0" xmlns:a10="http://www.w3.org/2005/Atom"><channel>
+<item><title>a</title><guid>https://x.org/a</guid></item>
+<item><title>b</title><a10:link href="https://x.org/b" /></item>
+</channel></rss>"#;
+        let f = parse(body.as_bytes(), None).expect("valid");
+        assert_eq!(f.entries[0].link.as_deref(), Some("https://x.org/a"));
+        assert_eq!(f.entries[1].link.as_deref(), Some("https://x.org/b"));
+    }
+
+    #[test]
+    fn rss_090_namespace_yields_items() {
+        let body = r#"<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns="http://my.netscape.com/rdf/simple/0.9/">
+<channel><title>heise</title><link>https://heise.de</link><description>d</description></channel>
+<item><title>one</title><link>https://heise.de/1</link></item></rdf:RDF>"#;
+        let f = parse(body.as_bytes(), None).expect("valid");
+        assert_eq!(f.entries.len(), 1);
+        assert_eq!(f.entries[0].link.as_deref(), Some("https://heise.de/1"));
+    }
+
+    #[test]
+    fn default_xmlns_on_rss_yields_items() {
+        let body = r#"<rss version="2.0" xmlns="http://backend.userland.com/rss2"><channel><title>t</title>
+<item><title>one</title><link>https://x.org/1</link></item></channel></rss>"#;
+        assert_eq!(
+            parse(body.as_bytes(), None).expect("valid").entries.len(),
+            1
+        );
+    }
+
+    #[test]
+    fn json_feed_with_http_version_is_read() {
+        let json = r#"{"version":"http://jsonfeed.org/version/1","title":"t","items":[{"id":"1","url":"https://x.org/1","content_html":"<p>hi</p>"}]}"#;
+        assert_eq!(
+            parse(json.as_bytes(), None).expect("valid").entries.len(),
+            1
+        );
+    }
+
+    #[test]
+    fn json_feed_with_tags_as_string_is_read() {
+        let json = r#"{"version":"https://jsonfeed.org/version/1","title":"t","items":[{"id":"1","url":"https://x.org/1","content_text":"hi","tags":"workflow,omnifocus"}]}"#;
+        let f = parse(json.as_bytes(), None).expect("repaired");
+        assert_eq!(
+            f.entries[0].categories,
+            vec!["workflow".to_owned(), "omnifocus".to_owned()]
+        );
+    }
+
+    #[test]
+    fn atom_with_empty_title_and_odd_text_type_is_repaired() {
+        let atom = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title type="text/plain">t</title>
+<entry><id>urn:1</id><title></title><summary type="HTML">&lt;p&gt;hi&lt;/p&gt;</summary><link href="https://x.org/1"/></entry></feed>"#;
+        let f = parse(atom.as_bytes(), None).expect("repaired");
+        assert_eq!(f.entries.len(), 1);
+        assert_eq!(f.entries[0].summary.as_deref(), Some("<p>hi</p>"));
     }
 
     #[test]

@@ -5,6 +5,10 @@
 
 use std::io::Read;
 
+use std::sync::LazyLock;
+
+use regex::Regex;
+
 use crate::text::entity_len;
 
 /// Largest body a gzip-compressed feed may inflate to: a feed is never this big, a bomb is.
@@ -151,6 +155,10 @@ pub fn repair(bytes: &[u8]) -> Result<Repaired, RepairError> {
     fixes.extend(fix);
     let (text, fix) = fix_rss_version(&text);
     fixes.extend(fix);
+    let (text, fix) = fix_namespaces(&text);
+    fixes.extend(fix);
+    let (text, fix) = fix_atom_text(&text);
+    fixes.extend(fix);
     let (text, fix) = close_truncated(&text)?;
     fixes.extend(fix);
     Ok(Repaired { text, fixes })
@@ -246,6 +254,75 @@ pub fn fix_rss_version(text: &str) -> (String, Option<&'static str>) {
         &text[end..]
     );
     (fixed, Some("set the missing rss version to 2.0"))
+}
+
+/// Namespaces feed-rs does not know, renamed to the ones it does (RSS 0.90 reads as RSS 1.0,
+/// Atom 0.3 as Atom 1.0) or dropped (a default namespace on `<rss>` hides every element).
+pub fn fix_namespaces(text: &str) -> (String, Option<&'static str>) {
+    const RENAMES: &[(&str, &str)] = &[
+        (
+            "\"http://my.netscape.com/rdf/simple/0.9/\"",
+            "\"http://purl.org/rss/1.0/\"",
+        ),
+        (
+            "\"http://purl.org/atom/ns#\"",
+            "\"http://www.w3.org/2005/Atom\"",
+        ),
+        (" xmlns=\"http://backend.userland.com/rss2\"", ""),
+        (" xmlns=\"http://backend.userland.com/rss\"", ""),
+    ];
+    let mut out = text.to_owned();
+    let mut changed = false;
+    for (from, to) in RENAMES {
+        if out.contains(from) {
+            out = out.replace(from, to);
+            changed = true;
+        }
+    }
+    (
+        out,
+        changed.then_some("renamed namespaces feed-rs does not know"),
+    )
+}
+
+static EMPTY_ATOM_TEXT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"<(?:title|summary|subtitle|rights)(?:\s[^>]*)?(?:/>|>\s*</(?:title|summary|subtitle|rights)>)")
+        .expect("static regex is valid")
+});
+static ATOM_TEXT_TYPE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"(<(?:title|summary|subtitle|rights)\s[^>]*?\btype=["'])([^"']*)(["'])"#)
+        .expect("static regex is valid")
+});
+
+/// Atom text constructs feed-rs refuses, failing the whole feed: an empty `<title/>` or
+/// `<summary></summary>` ("missing text"), and a `type` other than text, html or xhtml
+/// (`text/plain`, `HTML`). Empty ones are removed, types are mapped to the nearest kind.
+pub fn fix_atom_text(text: &str) -> (String, Option<&'static str>) {
+    let is_atom = find_root(text).is_some_and(|s| text[s..].starts_with("<feed"));
+    if !is_atom {
+        return (text.to_owned(), None);
+    }
+    let mut changed = false;
+    let out = EMPTY_ATOM_TEXT.replace_all(text, "");
+    changed |= matches!(out, std::borrow::Cow::Owned(_));
+    let out = ATOM_TEXT_TYPE.replace_all(&out, |c: &regex::Captures<'_>| {
+        let kind = c[2].trim().to_ascii_lowercase();
+        let mapped = match kind.as_str() {
+            "text" | "html" | "xhtml" | "text/html" => kind.clone(),
+            "text/plain" | "plain" => "text".to_owned(),
+            "application/xhtml+xml" => "xhtml".to_owned(),
+            _ => "html".to_owned(),
+        };
+        if mapped != c[2] {
+            changed = true;
+        }
+        format!("{}{}{}", &c[1], mapped, &c[3])
+    });
+    let out = out.into_owned();
+    (
+        out,
+        changed.then_some("fixed Atom text constructs feed-rs refuses"),
+    )
 }
 
 /// The offset of the root element's start tag (after declarations, comments, doctypes).
@@ -347,6 +424,33 @@ mod tests {
         assert!(fix.is_some());
         let ok = "<rss version=\"2.0\"><channel/></rss>";
         assert_eq!(fix_rss_version(ok), (ok.to_owned(), None));
+    }
+
+    #[test]
+    fn unknown_namespaces_are_renamed() {
+        let (t, fix) = fix_namespaces("<rdf:RDF xmlns=\"http://my.netscape.com/rdf/simple/0.9/\">");
+        assert_eq!(t, "<rdf:RDF xmlns=\"http://purl.org/rss/1.0/\">");
+        assert!(fix.is_some());
+        let (t, _) =
+            fix_namespaces("<rss version=\"2.0\" xmlns=\"http://backend.userland.com/rss2\">");
+        assert_eq!(t, "<rss version=\"2.0\">");
+    }
+
+    #[test]
+    fn empty_atom_text_constructs_are_removed() {
+        let body = "<feed><title/><entry><title type=\"html\"></title><summary>\n</summary><id>1</id></entry></feed>";
+        let (t, fix) = fix_atom_text(body);
+        assert_eq!(t, "<feed><entry><id>1</id></entry></feed>");
+        assert!(fix.is_some());
+    }
+
+    #[test]
+    fn unknown_atom_text_types_are_mapped() {
+        let body = "<feed><title type=\"text/plain\">a</title><entry><summary type='HTML'>b</summary></entry></feed>";
+        let (t, _) = fix_atom_text(body);
+        assert_eq!(t, "<feed><title type=\"text\">a</title><entry><summary type='html'>b</summary></entry></feed>");
+        let rss = "<rss version=\"2.0\"><channel><title/></channel></rss>";
+        assert_eq!(fix_atom_text(rss), (rss.to_owned(), None));
     }
 
     #[test]
