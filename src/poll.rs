@@ -311,15 +311,24 @@ pub fn parse_and_extract(
     max_items: usize,
     now: DateTime<Utc>,
 ) -> Result<Extracted, ParseError> {
+    // Relative links resolve against the final URL; for a local file, against the site the
+    // feed names (its alternate link) instead, since a file:// link is no use to a reader.
+    let web = matches!(final_url.scheme(), "http" | "https");
     let feed = match &source.kind {
-        SourceKind::Feed => parse::feed::parse(body, Some(final_url))?,
+        SourceKind::Feed => parse::feed::parse(body, web.then_some(final_url))?,
         SourceKind::Html(sel) => parse::html::scrape(body, sel, final_url)?,
+    };
+    let site = feed.link.as_deref().and_then(|l| url::Url::parse(l).ok());
+    let base = if web {
+        Some(final_url)
+    } else {
+        site.as_ref().or(Some(final_url))
     };
     let cx = extract::Context {
         source,
         global,
         aliases,
-        base: Some(final_url),
+        base,
         now,
         max_items,
     };
@@ -406,4 +415,70 @@ fn progress_bar(len: usize, show: bool) -> indicatif::ProgressBar {
         .expect("the progress template is valid"),
     );
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RELATIVE: &str = r#"<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom">
+  <link rel="self" href="http://intertwingly.example/blog/index.atom"/>
+  <link href="/blog/"/>
+  <id>http://intertwingly.example/blog/index.atom</id>
+  <title>Sam</title><author><name>Sam Ruby</name></author>
+  <updated>2013-02-23T18:33:07-08:00</updated>
+  <entry><id>tag:intertwingly.example,2004:3371</id><title>Plex</title>
+    <link href="/blog/2013/01/30/Plex"/><updated>2013-01-30T10:00:00Z</updated>
+    <summary>A first paragraph.</summary></entry>
+</feed>"#;
+
+    fn source(url: &str) -> Source {
+        let text = format!("[[source]]\nname = \"Sam\"\nurl = \"{url}\"\n");
+        Config::parse(std::path::Path::new("t.toml"), &text)
+            .unwrap()
+            .sources
+            .remove(0)
+    }
+
+    #[test]
+    fn relative_links_of_a_local_file_resolve_against_the_feeds_web_address() {
+        let url = url::Url::parse("file:///srv/feeds/sam.atom").unwrap();
+        let src = source(url.as_str());
+        let got = parse_and_extract(
+            RELATIVE.as_bytes(),
+            &url,
+            &src,
+            &Default::default(),
+            &Default::default(),
+            10,
+            Utc::now(),
+        )
+        .unwrap();
+        assert_eq!(got.items.len(), 1, "{:?}", got.dropped);
+        assert_eq!(
+            got.items[0].link,
+            "http://intertwingly.example/blog/2013/01/30/Plex"
+        );
+    }
+
+    #[test]
+    fn relative_links_of_a_fetched_feed_resolve_against_its_final_url() {
+        let url = url::Url::parse("https://mirror.example/feeds/sam.atom").unwrap();
+        let src = source(url.as_str());
+        let got = parse_and_extract(
+            RELATIVE.as_bytes(),
+            &url,
+            &src,
+            &Default::default(),
+            &Default::default(),
+            10,
+            Utc::now(),
+        )
+        .unwrap();
+        assert_eq!(
+            got.items[0].link,
+            "https://mirror.example/blog/2013/01/30/Plex"
+        );
+    }
 }

@@ -58,6 +58,7 @@ fn run(feed: &ParsedFeed) -> Extracted {
 fn feed_of(entries: Vec<Entry>) -> ParsedFeed {
     ParsedFeed {
         title: Some("t".to_owned()),
+        link: None,
         authors: vec![],
         entries,
     }

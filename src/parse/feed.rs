@@ -255,8 +255,19 @@ fn convert(feed: model::Feed, raw: &[u8], base: Option<&Url>) -> ParsedFeed {
     if entries.iter().any(|e| e.link.is_none()) {
         fill_missing_links(&mut entries, raw, base);
     }
+    let web = |rel: &dyn Fn(Option<&str>) -> bool| {
+        feed.links
+            .iter()
+            .filter(|l| rel(l.rel.as_deref()))
+            .map(|l| l.href.trim())
+            .find(|h| h.starts_with("http://") || h.starts_with("https://"))
+            .map(str::to_owned)
+    };
+    // Where the feed lives on the web (rel=self), else the site it belongs to.
+    let link = web(&|r| r == Some("self")).or_else(|| web(&|r| r.is_none_or(|r| r == "alternate")));
     ParsedFeed {
         title: feed.title.map(|t| t.content),
+        link,
         authors,
         entries,
     }

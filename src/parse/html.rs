@@ -101,6 +101,7 @@ pub fn scrape(html: &[u8], sel: &HtmlSelectors, base: &Url) -> Result<ParsedFeed
     }
     let page_title = Selector::parse("title").expect("title is a valid selector");
     Ok(ParsedFeed {
+        link: None,
         title: doc
             .select(&page_title)
             .next()

@@ -12,6 +12,9 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ParsedFeed {
     pub title: Option<String>,
+    /// Where the feed lives on the web (its rel=self link), else the site it belongs to, when
+    /// http(s): the base for relative links when the feed was not fetched over http(s).
+    pub link: Option<String>,
     /// Feed-level author names, raw (Atom entries do not inherit them: extract falls back).
     pub authors: Vec<String>,
     pub entries: Vec<Entry>,
