@@ -255,6 +255,22 @@ async fn demo_quick_start_writes_a_draft_with_no_network() {
     assert!(
         draft.contains("read more at [http://127.0.0.1:8080/6e](http://127.0.0.1:8080/6e)"),
         "{draft}"
+    ); // Every sample feed gave posts, the Hugo one (relative links, no author) included.
+    let out = roundup(
+        dir.path(),
+        &["--config", "config/demo.toml", "sources", "--json"],
+    )
+    .await;
+    let sources: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(sources.len(), 4);
+    for s in &sources {
+        assert!(s["items"].as_u64().unwrap() > 0, "{s}");
+    }
+    assert!(
+        draft.contains(
+            "**WeIRDO: running the upstream gate jobs on RDO packages** by David Moreau Simard"
+        ),
+        "{draft}"
     );
 }
 
