@@ -129,11 +129,22 @@ async fn feed_server() -> Server {
         .route("/gone.xml", get(|| async { StatusCode::GONE }))
         .route(
             "/old.xml",
-            get(|| async { (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, "/atom.xml")]) }),
+            get(|| async {
+                (
+                    StatusCode::MOVED_PERMANENTLY,
+                    [(header::LOCATION, "/atom.xml")],
+                )
+            }),
         )
         .route(
             "/busy.xml",
-            get(|| async { (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "7200")], "<html>slow down</html>") }),
+            get(|| async {
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [(header::RETRY_AFTER, "7200")],
+                    "<html>slow down</html>",
+                )
+            }),
         )
         .route("/missing.xml", get(|| async { StatusCode::NOT_FOUND }));
     let addr = common::serve(app).await;
@@ -356,19 +367,31 @@ async fn failing_sources_are_reported_and_do_not_stop_the_others() {
         assert!(gone.get(key).is_some(), "sources --json has {key}");
     }
     let moved = sources.iter().find(|s| s["name"] == "Moved").unwrap();
-    assert_eq!(moved["moved_to"], format!("http://{}/atom.xml", server.addr));
+    assert_eq!(
+        moved["moved_to"],
+        format!("http://{}/atom.xml", server.addr)
+    );
     assert_eq!(moved["status"], "ok");
     let busy = sources.iter().find(|s| s["name"] == "Busy").unwrap();
-    assert!(busy["last_error"].as_str().unwrap().contains("429"), "{busy}");
+    assert!(
+        busy["last_error"].as_str().unwrap().contains("429"),
+        "{busy}"
+    );
     let next: chrono::DateTime<chrono::Utc> = busy["next_check"].as_str().unwrap().parse().unwrap();
-    assert!(next > chrono::Utc::now() + chrono::Duration::minutes(110), "Retry-After honoured: {next}");
+    assert!(
+        next > chrono::Utc::now() + chrono::Duration::minutes(110),
+        "Retry-After honoured: {next}"
+    );
 
     // The next poll leaves the busy source alone until then, and still reports the move.
     let again = roundup(dir.path(), &["--config", "roundup.toml", "poll"]).await;
     let out2 = stdout(&again);
     let line2 = |name: &str| out2.lines().find(|l| l.contains(name)).unwrap().to_owned();
     assert!(line2("Busy").starts_with("not due"), "{out2}");
-    assert!(line2("Gone").starts_with("not due"), "a gone source is not fetched again: {out2}");
+    assert!(
+        line2("Gone").starts_with("not due"),
+        "a gone source is not fetched again: {out2}"
+    );
     assert!(line2("Moved").contains("moved permanently to"), "{out2}");
 
     let rich = sources.iter().find(|s| s["name"] == "Rich Bowen").unwrap();

@@ -3,8 +3,12 @@
 use url::Url;
 
 /// Query parameters that identify a campaign or a click, not the page.
-fn is_tracking(key: &str) -> bool {
-    key.starts_with("utm_") || matches!(key, "fbclid" | "gclid" | "mc_cid" | "mc_eid")
+fn is_tracking(kv: &str) -> bool {
+    let (key, value) = kv.split_once('=').unwrap_or((kv, ""));
+    key.starts_with("utm_")
+        || matches!(key, "fbclid" | "gclid" | "mc_cid" | "mc_eid" | "wt_mc" | "wt_zmc")
+        // Medium marks feed clicks with ?source=rss-<id>------2.
+        || (key == "source" && value.starts_with("rss"))
 }
 
 /// Why a link cannot be an item's link.
@@ -34,13 +38,10 @@ pub fn canonical(href: Option<&str>, base: Option<&Url>) -> Result<String, LinkE
     }
     url.set_fragment(None);
     if let Some(query) = url.query() {
-        if query
-            .split('&')
-            .any(|kv| is_tracking(kv.split('=').next().unwrap_or("")))
-        {
+        if query.split('&').any(is_tracking) {
             let kept: Vec<&str> = query
                 .split('&')
-                .filter(|kv| !kv.is_empty() && !is_tracking(kv.split('=').next().unwrap_or("")))
+                .filter(|kv| !kv.is_empty() && !is_tracking(kv))
                 .collect();
             let kept = kept.join("&");
             url.set_query(if kept.is_empty() { None } else { Some(&kept) });
@@ -63,6 +64,25 @@ mod tests {
         assert_eq!(
             canonical(Some("https://x.org/p?utm_medium=rss"), None),
             Ok("https://x.org/p".to_owned())
+        );
+    }
+
+    #[test]
+    fn removes_feed_click_markers_of_heise_and_medium() {
+        assert_eq!(
+            canonical(Some("http://www.heise.de/developer/meldung/Logo-3086458.html?wt_mc=rss.developer.beitrag.atom"), None),
+            Ok("http://www.heise.de/developer/meldung/Logo-3086458.html".to_owned())
+        );
+        assert_eq!(
+            canonical(
+                Some("https://medium.com/@e/test-6ab141a1c5b5?source=rss-b4981c59ffa5------2"),
+                None
+            ),
+            Ok("https://medium.com/@e/test-6ab141a1c5b5".to_owned())
+        );
+        assert_eq!(
+            canonical(Some("https://x.org/p?source=github"), None),
+            Ok("https://x.org/p?source=github".to_owned())
         );
     }
 
