@@ -16,7 +16,7 @@ use crate::extract::{self, Extracted};
 use crate::fetch::{FetchError, FetchOutcome, Fetcher, Validators};
 use crate::parse::{self, ParseError};
 use crate::source::{backoff, SourceState, Status};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, Upsert};
 
 pub struct PollOptions {
     /// Fetch every source, even one not due yet (backing off after errors) or gone.
@@ -187,35 +187,88 @@ pub async fn run(
     }
     let mut results = stream::iter(tasks).buffer_unordered(cfg.http.concurrency);
 
-    let mut reports: Vec<Option<SourceReport>> = vec![None; cfg.sources.len()];
-    while let Some((i, fetched)) = results.next().await {
-        let source = &cfg.sources[i];
-        let mut state = states[i].clone();
-        let outcome = record(store, source, &mut state, fetched, now)?;
-        if !matches!(outcome, Outcome::NotDue { .. } | Outcome::Cancelled) {
-            store.put_source_state(&source.name, &state)?;
+    // Results go to a writer on its own thread, which stores them a group at a time while
+    // fetching and parsing go on.
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Fetched)>();
+    let writer = {
+        let (store, sources, bar) = (store.clone(), cfg.sources.clone(), bar.clone());
+        let states = states.clone();
+        tokio::task::spawn_blocking(move || write_results(&store, &sources, states, rx, &bar, now))
+    };
+    while let Some(done) = results.next().await {
+        if tx.send(done).is_err() {
+            break; // the writer stopped on a store error, which it returns
         }
-        if let Outcome::Failed { error } = &outcome {
-            tracing::warn!(source = %source.name, url = %source.url, error = %error, "source failed");
-        }
-        bar.inc(1);
-        reports[i] = Some(SourceReport {
-            name: source.name.clone(),
-            url: source.url.to_string(),
-            outcome,
-            moved_to: state.moved_to.clone(),
-        });
     }
+    drop(tx);
+    let reports = match writer.await {
+        Ok(r) => r?,
+        Err(join) => std::panic::resume_unwind(join.into_panic()),
+    };
     bar.finish_and_clear();
 
     let report = PollReport {
         started: now,
         duration_ms: clock.elapsed().as_millis() as u64,
-        sources: reports.into_iter().flatten().collect(),
+        sources: reports,
     };
     store.put_meta(LAST_POLL, &report.summary())?;
     store.flush()?;
     Ok(report)
+}
+
+/// Sources stored together in one pair of batches, at most.
+const WRITE_GROUP: usize = 64;
+
+/// Stores what the fetchers send, a group of sources at a time: their items in batches, then
+/// their states (validators last, so a crash in between refetches rather than loses items).
+fn write_results(
+    store: &Store,
+    sources: &[Source],
+    mut states: Vec<SourceState>,
+    rx: std::sync::mpsc::Receiver<(usize, Fetched)>,
+    bar: &indicatif::ProgressBar,
+    now: DateTime<Utc>,
+) -> Result<Vec<SourceReport>, StoreError> {
+    let mut reports: Vec<Option<SourceReport>> = vec![None; sources.len()];
+    while let Ok(first) = rx.recv() {
+        let mut group = vec![first];
+        while group.len() < WRITE_GROUP {
+            match rx.try_recv() {
+                Ok(done) => group.push(done),
+                Err(_) => break,
+            }
+        }
+        let items: Vec<&[crate::item::Item]> = group
+            .iter()
+            .map(|(_, f)| match f {
+                Fetched::Items { extracted, .. } => &extracted.items[..],
+                _ => &[],
+            })
+            .collect();
+        let upserts = store.upsert_groups(&items)?;
+        let mut changed = Vec::with_capacity(group.len());
+        for ((i, fetched), upsert) in group.into_iter().zip(upserts) {
+            let source = &sources[i];
+            let state = &mut states[i];
+            let outcome = record(source, state, fetched, upsert, now);
+            if !matches!(outcome, Outcome::NotDue { .. } | Outcome::Cancelled) {
+                changed.push((source.name.as_str(), state.clone()));
+            }
+            if let Outcome::Failed { error } = &outcome {
+                tracing::warn!(source = %source.name, url = %source.url, error = %error, "source failed");
+            }
+            bar.inc(1);
+            reports[i] = Some(SourceReport {
+                name: source.name.clone(),
+                url: source.url.to_string(),
+                outcome,
+                moved_to: state.moved_to.clone(),
+            });
+        }
+        store.put_source_states(&changed)?;
+    }
+    Ok(reports.into_iter().flatten().collect())
 }
 
 async fn fetch_one(
@@ -337,15 +390,15 @@ pub fn parse_and_extract(
 
 /// Stores what one source gave and moves its state on.
 fn record(
-    store: &Store,
     source: &Source,
     state: &mut SourceState,
     fetched: Fetched,
+    upsert: Upsert,
     now: DateTime<Utc>,
-) -> Result<Outcome, StoreError> {
+) -> Outcome {
     let outcome = match fetched {
-        Fetched::NotDue(next) => return Ok(Outcome::NotDue { next_check: next }),
-        Fetched::Cancelled => return Ok(Outcome::Cancelled),
+        Fetched::NotDue(next) => return Outcome::NotDue { next_check: next },
+        Fetched::Cancelled => return Outcome::Cancelled,
         Fetched::NotModified { moved_to } => {
             state.moved_to = moved_to;
             state.status = Status::NotModified;
@@ -363,7 +416,6 @@ fn record(
             for reason in &extracted.dropped {
                 tracing::debug!(source = %source.name, reason = %reason, "entry not kept");
             }
-            let upsert = store.upsert_items(&extracted.items)?;
             state.status = Status::Ok;
             state.etag = validators.etag;
             state.last_modified = validators.last_modified;
@@ -400,7 +452,7 @@ fn record(
     };
     state.url = source.url.to_string();
     state.last_fetch = Some(now);
-    Ok(outcome)
+    outcome
 }
 
 fn progress_bar(len: usize, show: bool) -> indicatif::ProgressBar {

@@ -4,7 +4,9 @@
 //! Values are JSON. Writes that belong together go in one transaction; every command that
 //! changes something flushes before it returns.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use serde::{de::DeserializeOwned, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
@@ -41,6 +43,9 @@ pub struct Upsert {
 #[derive(Clone)]
 pub struct Store {
     path: PathBuf,
+    /// Held by every read-modify-write of items, so a poll and a publish sent through the
+    /// daemon never interleave.
+    writing: Arc<Mutex<()>>,
     db: sled::Db,
     items: sled::Tree,
     links: sled::Tree,
@@ -97,6 +102,7 @@ impl Store {
             urls: tree("urls")?,
             meta: tree("meta")?,
             path: path.to_owned(),
+            writing: Arc::new(Mutex::new(())),
             db,
         })
     }
@@ -131,71 +137,101 @@ impl Store {
 
     // ----------------------------------------------------------------------------- items
 
-    /// Stores a batch of extracted items in one transaction. An item already known (by key, or
-    /// by canonical link when it arrives through another source) keeps its key, first-seen time
-    /// and state; only an unseen item's text is refreshed. A published or skipped item is never
-    /// touched: a feed re-dating it does not bring it back.
+    /// Stores one source's extracted items; see `upsert_groups`.
     pub fn upsert_items(&self, batch: &[Item]) -> Result<Upsert, StoreError> {
-        if batch.is_empty() {
-            return Ok(Upsert::default());
-        }
-        let result = (&self.items, &self.links).transaction(|(items, links)| -> TxResult<Upsert> {
+        Ok(self.upsert_groups(&[batch])?.pop().unwrap_or_default())
+    }
+
+    /// Stores the extracted items of several sources at once, reporting per source. An item
+    /// already known (by key, or by canonical link when it arrives through another source)
+    /// keeps its key, first-seen time and state; only an unseen item's text is refreshed. A
+    /// published or skipped item is never touched: a feed re-dating it does not bring it back.
+    ///
+    /// Written as two batches, links first and then items, each atomic: a crash between them
+    /// leaves links to keys with no item, which the next poll stores again under the same key.
+    pub fn upsert_groups(&self, groups: &[&[Item]]) -> Result<Vec<Upsert>, StoreError> {
+        let _writing = self
+            .writing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut pending_items: HashMap<String, Item> = HashMap::new();
+        let mut pending_links: HashMap<String, String> = HashMap::new();
+        let mut reports = Vec::with_capacity(groups.len());
+        for group in groups {
             let mut report = Upsert::default();
-            for incoming in batch {
-                let key = match items.get(incoming.key.as_bytes())? {
-                    Some(_) => Some(incoming.key.clone()),
-                    None => links
-                        .get(incoming.link.as_bytes())?
-                        .map(|k| String::from_utf8_lossy(&k).into_owned()),
+            for incoming in group.iter() {
+                let Some(old) = self.lookup(incoming, &pending_items, &pending_links)? else {
+                    pending_links.insert(incoming.link.clone(), incoming.key.clone());
+                    pending_items.insert(incoming.key.clone(), incoming.clone());
+                    report.new += 1;
+                    continue;
                 };
-                let existing = match &key {
-                    Some(k) => items.get(k.as_bytes())?,
-                    None => None,
-                };
-                match existing {
-                    None => {
-                        items.insert(incoming.key.as_bytes(), to_json(incoming))?;
-                        links.insert(incoming.link.as_bytes(), incoming.key.as_bytes())?;
-                        report.new += 1;
-                    }
-                    Some(bytes) => {
-                        let old: Item = serde_json::from_slice(&bytes)
-                            .map_err(|e| ConflictableTransactionError::Abort(e.to_string()))?;
-                        if old.state != ItemState::Unseen {
-                            report.unchanged += 1;
-                            continue;
-                        }
-                        let mut merged = old.clone();
-                        merged.title.clone_from(&incoming.title);
-                        merged.author.clone_from(&incoming.author);
-                        merged.summary.clone_from(&incoming.summary);
-                        merged.categories.clone_from(&incoming.categories);
-                        // An entry without a date of its own is dated when first seen: keep that date.
-                        if incoming.published != incoming.first_seen {
-                            merged.published = incoming.published;
-                        }
-                        if merged == old {
-                            report.unchanged += 1;
-                        } else {
-                            items.insert(old.key.as_bytes(), to_json(&merged))?;
-                            report.updated += 1;
-                        }
-                        if merged.link != incoming.link {
-                            links.insert(incoming.link.as_bytes(), old.key.as_bytes())?;
-                        }
-                    }
+                if old.link != incoming.link {
+                    pending_links.insert(incoming.link.clone(), old.key.clone());
+                }
+                if old.state != ItemState::Unseen {
+                    report.unchanged += 1;
+                    continue;
+                }
+                let mut merged = old.clone();
+                merged.title.clone_from(&incoming.title);
+                merged.author.clone_from(&incoming.author);
+                merged.summary.clone_from(&incoming.summary);
+                merged.categories.clone_from(&incoming.categories);
+                // An entry without a date of its own is dated when first seen: keep that date.
+                if incoming.published != incoming.first_seen {
+                    merged.published = incoming.published;
+                }
+                if merged == old {
+                    report.unchanged += 1;
+                } else {
+                    pending_items.insert(old.key.clone(), merged);
+                    report.updated += 1;
                 }
             }
-            Ok(report)
-        });
-        result.map_err(|e| match e {
-            TransactionError::Abort(message) => StoreError::Corrupt {
-                path: self.path.clone(),
-                tree: "items",
-                message,
-            },
-            TransactionError::Storage(e) => self.io(e),
-        })
+            reports.push(report);
+        }
+        let mut links = sled::Batch::default();
+        for (link, key) in &pending_links {
+            links.insert(link.as_bytes(), key.as_bytes());
+        }
+        let mut items = sled::Batch::default();
+        for (key, item) in &pending_items {
+            items.insert(key.as_bytes(), to_json(item));
+        }
+        self.links.apply_batch(links).map_err(|e| self.io(e))?;
+        self.items.apply_batch(items).map_err(|e| self.io(e))?;
+        Ok(reports)
+    }
+
+    /// The stored (or about to be stored) item that `incoming` is: by key, else by link.
+    fn lookup(
+        &self,
+        incoming: &Item,
+        pending_items: &HashMap<String, Item>,
+        pending_links: &HashMap<String, String>,
+    ) -> Result<Option<Item>, StoreError> {
+        let by_key = |key: &str| -> Result<Option<Item>, StoreError> {
+            if let Some(item) = pending_items.get(key) {
+                return Ok(Some(item.clone()));
+            }
+            self.item(key)
+        };
+        if let Some(item) = by_key(&incoming.key)? {
+            return Ok(Some(item));
+        }
+        let key = match pending_links.get(&incoming.link) {
+            Some(k) => Some(k.clone()),
+            None => self
+                .links
+                .get(incoming.link.as_bytes())
+                .map_err(|e| self.io(e))?
+                .map(|k| String::from_utf8_lossy(&k).into_owned()),
+        };
+        match key {
+            Some(k) => by_key(&k),
+            None => Ok(None),
+        }
     }
 
     pub fn item(&self, key: &str) -> Result<Option<Item>, StoreError> {
@@ -233,6 +269,10 @@ impl Store {
 
     /// Replaces stored items (state changes by draft, publish, skip) in one batch.
     pub fn put_items(&self, items: &[Item]) -> Result<(), StoreError> {
+        let _writing = self
+            .writing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut batch = sled::Batch::default();
         for item in items {
             batch.insert(item.key.as_bytes(), to_json(item));
@@ -247,6 +287,15 @@ impl Store {
             Some(v) => self.decode("sources", &v),
             None => Ok(SourceState::default()),
         }
+    }
+
+    /// Several sources' states in one batch.
+    pub fn put_source_states(&self, states: &[(&str, SourceState)]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for (name, state) in states {
+            batch.insert(name.as_bytes(), to_json(state));
+        }
+        self.sources.apply_batch(batch).map_err(|e| self.io(e))
     }
 
     pub fn put_source_state(&self, name: &str, state: &SourceState) -> Result<(), StoreError> {
@@ -418,5 +467,62 @@ mod tests {
             Some("https://x/2")
         );
         assert_eq!(store.target_of("6g").unwrap(), None);
+    }
+}
+
+#[cfg(test)]
+mod batch_tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn item(key: &str, link: &str, source: &str) -> Item {
+        let t = Utc.with_ymd_and_hms(2016, 5, 1, 10, 0, 0).unwrap();
+        Item {
+            key: key.into(),
+            source: source.into(),
+            link: link.into(),
+            title: "T".into(),
+            author: "Au".into(),
+            summary: "S".into(),
+            published: t,
+            first_seen: t,
+            categories: vec![],
+            state: ItemState::Unseen,
+            roundup: None,
+            drafted_in: None,
+        }
+    }
+
+    #[test]
+    fn one_post_twice_in_one_batch_is_stored_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let a = [
+            item("k1", "https://a/p", "A"),
+            item("k1", "https://a/p", "A"),
+        ];
+        let b = [
+            item("k2", "https://a/p", "Planet"),
+            item("k3", "https://a/q", "Planet"),
+        ];
+        let reports = store.upsert_groups(&[&a, &b]).unwrap();
+        assert_eq!((reports[0].new, reports[0].unchanged), (1, 1));
+        assert_eq!((reports[1].new, reports[1].unchanged), (1, 1));
+        let items = store.items().unwrap();
+        assert_eq!(items.len(), 2);
+        assert_eq!(store.find_item("https://a/p").unwrap().unwrap().source, "A");
+    }
+
+    #[test]
+    fn a_link_without_its_item_after_a_crash_is_stored_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        // As if a crash came between the links batch and the items batch.
+        store.links.insert(b"https://a/p", b"k1").unwrap();
+        let r = store
+            .upsert_items(&[item("k1", "https://a/p", "A")])
+            .unwrap();
+        assert_eq!(r.new, 1);
+        assert_eq!(store.item("k1").unwrap().unwrap().link, "https://a/p");
     }
 }
