@@ -224,6 +224,37 @@ async fn draft_edit_publish_redate_draft_again() {
         short_link_of(&draft, "Post number 2")
     );
     assert_eq!(short_link_of(&draft3, "Post number 6"), Some(link6));
+
+    // An empty window still writes a valid post, and says so on the terminal.
+    let empty = roundup(
+        dir.path(),
+        &[
+            &cfg[..],
+            &[
+                "draft",
+                "--no-poll",
+                "--since",
+                "2030-01-01",
+                "--out",
+                "empty.md",
+            ],
+        ]
+        .concat(),
+    )
+    .await;
+    ok(&empty);
+    assert!(
+        String::from_utf8_lossy(&empty.stderr).contains("nothing new since 2030-01-01"),
+        "{}",
+        String::from_utf8_lossy(&empty.stderr)
+    );
+    let text = std::fs::read_to_string(dir.path().join("empty.md")).unwrap();
+    assert!(
+        text.starts_with("---\n")
+            && text.contains("published: false")
+            && !text.contains("read more at"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
