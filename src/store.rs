@@ -298,13 +298,6 @@ impl Store {
         self.sources.apply_batch(batch).map_err(|e| self.io(e))
     }
 
-    pub fn put_source_state(&self, name: &str, state: &SourceState) -> Result<(), StoreError> {
-        self.sources
-            .insert(name.as_bytes(), to_json(state))
-            .map(|_| ())
-            .map_err(|e| self.io(e))
-    }
-
     // ----------------------------------------------------------------------------- short links
 
     /// The code already issued for `url`, if any.
