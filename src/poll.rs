@@ -493,43 +493,36 @@ mod tests {
             .remove(0)
     }
 
-    #[test]
-    fn relative_links_of_a_local_file_resolve_against_the_feeds_web_address() {
-        let url = url::Url::parse("file:///srv/feeds/sam.atom").unwrap();
+    fn first_link(feed_url: &str) -> String {
+        let url = url::Url::parse(feed_url).unwrap();
         let src = source(url.as_str());
+        let (global, aliases) = (Default::default(), Default::default());
         let got = parse_and_extract(
             RELATIVE.as_bytes(),
             &url,
             &src,
-            &Default::default(),
-            &Default::default(),
+            &global,
+            &aliases,
             10,
             Utc::now(),
         )
         .unwrap();
         assert_eq!(got.items.len(), 1, "{:?}", got.dropped);
+        got.items[0].link.clone()
+    }
+
+    #[test]
+    fn relative_links_of_a_local_file_resolve_against_the_feeds_web_address() {
         assert_eq!(
-            got.items[0].link,
+            first_link("file:///srv/feeds/sam.atom"),
             "http://intertwingly.example/blog/2013/01/30/Plex"
         );
     }
 
     #[test]
     fn relative_links_of_a_fetched_feed_resolve_against_its_final_url() {
-        let url = url::Url::parse("https://mirror.example/feeds/sam.atom").unwrap();
-        let src = source(url.as_str());
-        let got = parse_and_extract(
-            RELATIVE.as_bytes(),
-            &url,
-            &src,
-            &Default::default(),
-            &Default::default(),
-            10,
-            Utc::now(),
-        )
-        .unwrap();
         assert_eq!(
-            got.items[0].link,
+            first_link("https://mirror.example/feeds/sam.atom"),
             "https://mirror.example/blog/2013/01/30/Plex"
         );
     }

@@ -461,48 +461,20 @@ mod tests {
         );
         assert_eq!(store.target_of("6g").unwrap(), None);
     }
-}
-
-#[cfg(test)]
-mod batch_tests {
-    use super::*;
-    use chrono::{TimeZone, Utc};
-
-    fn item(key: &str, link: &str, source: &str) -> Item {
-        let t = Utc.with_ymd_and_hms(2016, 5, 1, 10, 0, 0).unwrap();
-        Item {
-            key: key.into(),
-            source: source.into(),
-            link: link.into(),
-            title: "T".into(),
-            author: "Au".into(),
-            summary: "S".into(),
-            published: t,
-            first_seen: t,
-            categories: vec![],
-            state: ItemState::Unseen,
-            roundup: None,
-            drafted_in: None,
-        }
-    }
 
     #[test]
     fn one_post_twice_in_one_batch_is_stored_once() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).unwrap();
-        let a = [
-            item("k1", "https://a/p", "A"),
-            item("k1", "https://a/p", "A"),
-        ];
-        let b = [
-            item("k2", "https://a/p", "Planet"),
-            item("k3", "https://a/q", "Planet"),
-        ];
+        let a = [item("k1", "https://a/p"), item("k1", "https://a/p")];
+        let mut b = [item("k2", "https://a/p"), item("k3", "https://a/q")];
+        for i in &mut b {
+            i.source = "Planet".into();
+        }
         let reports = store.upsert_groups(&[&a, &b]).unwrap();
         assert_eq!((reports[0].new, reports[0].unchanged), (1, 1));
         assert_eq!((reports[1].new, reports[1].unchanged), (1, 1));
-        let items = store.items().unwrap();
-        assert_eq!(items.len(), 2);
+        assert_eq!(store.items().unwrap().len(), 2);
         assert_eq!(store.find_item("https://a/p").unwrap().unwrap().source, "A");
     }
 
@@ -512,9 +484,7 @@ mod batch_tests {
         let store = Store::open(&dir.path().join("db")).unwrap();
         // As if a crash came between the links batch and the items batch.
         store.links.insert(b"https://a/p", b"k1").unwrap();
-        let r = store
-            .upsert_items(&[item("k1", "https://a/p", "A")])
-            .unwrap();
+        let r = store.upsert_items(&[item("k1", "https://a/p")]).unwrap();
         assert_eq!(r.new, 1);
         assert_eq!(store.item("k1").unwrap().unwrap().link, "https://a/p");
     }
