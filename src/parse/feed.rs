@@ -364,20 +364,10 @@ fn fill_missing_links(entries: &mut [Entry], raw: &[u8], base: Option<&Url>) {
 
 /// `<prefix:link href="…">` (not rel="self") in an RSS item.
 fn prefixed_atom_link(chunk: &str) -> Option<String> {
-    let chunk = &chunk[..chunk.find("</item>").unwrap_or(chunk.len())];
-    let mut rest = chunk;
-    while let Some(p) = rest.find(":link ") {
-        let tag_end = p + rest[p..].find('>')?;
-        let attrs = &rest[p + 6..tag_end];
-        let rel = crate::text::attr(attrs, "rel").unwrap_or("alternate");
-        if rel == "alternate" {
-            if let Some(href) = crate::text::attr(attrs, "href") {
-                return Some(crate::text::decode_entities(href.trim()));
-            }
-        }
-        rest = &rest[tag_end..];
-    }
-    None
+    alternate_href(
+        &chunk[..chunk.find("</item>").unwrap_or(chunk.len())],
+        ":link ",
+    )
 }
 
 /// `feedburner:origLink` per item/entry, keyed by the item's guid/id and its (proxy) link.
@@ -434,10 +424,15 @@ fn element_text(chunk: &str, name: &str) -> Option<String> {
 }
 
 fn atom_alternate_href(chunk: &str) -> Option<String> {
+    alternate_href(chunk, "<link")
+}
+
+/// The href of the first tag starting with `opening` whose rel is absent or "alternate".
+fn alternate_href(chunk: &str, opening: &str) -> Option<String> {
     let mut rest = chunk;
-    while let Some(p) = rest.find("<link") {
-        let tag_end = rest[p..].find('>')? + p;
-        let attrs = &rest[p + 5..tag_end];
+    while let Some(p) = rest.find(opening) {
+        let tag_end = p + rest[p..].find('>')?;
+        let attrs = &rest[p + opening.len()..tag_end];
         let rel = crate::text::attr(attrs, "rel").unwrap_or("alternate");
         if rel == "alternate" {
             if let Some(href) = crate::text::attr(attrs, "href") {
