@@ -4,8 +4,10 @@
 
 mod common;
 
+use common::roundup;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::http::header;
@@ -104,21 +106,6 @@ fn start_daemon(dir: &Path) -> Child {
         .stderr(log)
         .spawn()
         .expect("start the daemon")
-}
-
-async fn roundup(dir: &Path, args: &[&str]) -> Output {
-    let dir = dir.to_owned();
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_roundup"))
-            .args(&args)
-            .current_dir(&dir)
-            .env_remove("RUST_LOG")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
 }
 
 fn client() -> reqwest::Client {

@@ -1,16 +1,9 @@
 //! `roundup import` as a user runs it: a Planet config.ini and an OPML file added to a config,
 //! nothing duplicated, the result valid.
 
-use std::process::Command;
+mod common;
 
-fn roundup(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_roundup"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("ROUNDUP_CONFIG")
-        .output()
-        .unwrap()
-}
+use common::run as roundup;
 
 #[test]
 fn import_adds_sources_once_and_keeps_the_config_valid() {

@@ -3,6 +3,8 @@
 
 mod common;
 
+use common::roundup;
+
 use std::process::Output;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -206,22 +208,6 @@ url = "http://{addr}/busy.xml"
 "#;
 
 /// Runs the binary in `dir` (blocking, off the runtime that serves the feeds).
-async fn roundup(dir: &std::path::Path, args: &[&str]) -> Output {
-    let dir = dir.to_owned();
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_roundup"))
-            .args(&args)
-            .current_dir(&dir)
-            .env_remove("ROUNDUP_CONFIG")
-            .env_remove("RUST_LOG")
-            .output()
-            .expect("run roundup")
-    })
-    .await
-    .unwrap()
-}
-
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }

@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::roundup;
+
 use std::path::Path;
 use std::process::Output;
 use std::sync::{Arc, Mutex};
@@ -25,22 +27,6 @@ fn feed(items: &[(u32, u32)]) -> String {
         "<?xml version=\"1.0\"?><rss version=\"2.0\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"><channel>\
          <title>Blog</title><link>https://blog.example/</link>{body}</channel></rss>"
     )
-}
-
-async fn roundup(dir: &Path, args: &[&str]) -> Output {
-    let dir = dir.to_owned();
-    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        std::process::Command::new(env!("CARGO_BIN_EXE_roundup"))
-            .args(&args)
-            .current_dir(&dir)
-            .env_remove("RUST_LOG")
-            .env_remove("ROUNDUP_CONFIG")
-            .output()
-            .unwrap()
-    })
-    .await
-    .unwrap()
 }
 
 fn ok(o: &Output) -> String {

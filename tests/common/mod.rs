@@ -24,3 +24,26 @@ pub fn http_config() -> roundup::config::HttpConfig {
     .expect("test config is valid");
     cfg.http
 }
+
+/// Runs the real binary in `dir`, with no config or log level from the environment.
+pub fn run(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_roundup"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("ROUNDUP_CONFIG")
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run roundup")
+}
+
+/// `run`, off the runtime that serves the test's feeds.
+pub async fn roundup(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let dir = dir.to_owned();
+    let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&dir, &args)
+    })
+    .await
+    .expect("the roundup runner does not panic")
+}
