@@ -56,6 +56,9 @@ pub enum Command {
         /// Do not poll first
         #[arg(long)]
         no_poll: bool,
+        /// Replace the file even if an editor changed it or it was published (a backup is kept)
+        #[arg(long)]
+        force: bool,
     },
     /// Mark what the edited draft still holds as published, the rest skipped
     Publish {
@@ -72,15 +75,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Leave items out of drafts (by key or link)
+    /// Leave items out of drafts
     Skip {
+        /// A key, a unique start of one, a post's link, or the short link a draft printed
         #[arg(required = true, value_name = "ITEM")]
         items: Vec<String>,
+        /// Also skip items that went out in a published roundup
+        #[arg(long)]
+        force: bool,
     },
-    /// Put skipped items back into drafts (by key or link)
+    /// Put skipped items back into drafts
     Unskip {
+        /// A key, a unique start of one, a post's link, or the short link a draft printed
         #[arg(required = true, value_name = "ITEM")]
         items: Vec<String>,
+        /// Also take items out of the published roundup they went out in
+        #[arg(long)]
+        force: bool,
     },
     /// Every source's health: last fetch, status, error, items, next check
     Sources {

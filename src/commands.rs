@@ -96,8 +96,15 @@ pub async fn execute(cmd: &Command, env: &Env) -> anyhow::Result<Reply> {
             since,
             out,
             no_poll,
+            force,
         } => {
-            draft(env, since.as_deref(), out.as_deref(), *no_poll, &mut reply).await?;
+            let opts = DraftArgs {
+                since: since.as_deref(),
+                out: out.as_deref(),
+                no_poll: *no_poll,
+                force: *force,
+            };
+            draft(env, opts, &mut reply).await?;
         }
         Command::Publish { file } => {
             publish(env, file, &mut reply).await?;
@@ -110,11 +117,11 @@ pub async fn execute(cmd: &Command, env: &Env) -> anyhow::Result<Reply> {
                 format_items(&items)
             };
         }
-        Command::Skip { items } => {
-            set_state(env, items, ItemState::Skipped, &mut reply)?;
+        Command::Skip { items, force } => {
+            set_state(env, items, ItemState::Skipped, *force, &mut reply)?;
         }
-        Command::Unskip { items } => {
-            set_state(env, items, ItemState::Unseen, &mut reply)?;
+        Command::Unskip { items, force } => {
+            set_state(env, items, ItemState::Unseen, *force, &mut reply)?;
         }
         Command::Sources { json } => {
             let rows = source_rows(env)?;
@@ -365,25 +372,27 @@ fn shortener(env: &Env) -> Result<crate::shorten::Shortener, crate::shorten::Sho
     )
 }
 
-async fn draft(
-    env: &Env,
-    since: Option<&str>,
-    out: Option<&std::path::Path>,
+/// `roundup draft`'s arguments.
+struct DraftArgs<'a> {
+    since: Option<&'a str>,
+    out: Option<&'a std::path::Path>,
     no_poll: bool,
-    reply: &mut Reply,
-) -> anyhow::Result<()> {
-    use crate::draft::{DraftOptions, Output};
-    let since = match since {
+    force: bool,
+}
+
+async fn draft(env: &Env, args: DraftArgs<'_>, reply: &mut Reply) -> anyhow::Result<()> {
+    use crate::draft::{DraftOptions, Output, Since, Written};
+    let since = match args.since {
         Some(s) => Some(crate::when::Window::parse(s).map_err(|e| anyhow::anyhow!("--since {e}"))?),
         None => None,
     };
-    let out = match out {
+    let out = match args.out {
         None => Output::DraftsDir,
         Some(p) if p.as_os_str() == "-" => Output::Stdout,
         Some(p) => Output::File(p.to_owned()),
     };
     let shortener = shortener(env)?;
-    if !no_poll {
+    if !args.no_poll {
         let report = env.poll(false).await?;
         for s in report
             .sources
@@ -404,57 +413,88 @@ async fn draft(
             reply.code = EXIT_SOURCES_FAILED;
         }
     }
-    let report = crate::draft::run(
-        &env.cfg,
-        &env.store,
-        &shortener,
-        &DraftOptions { since, out },
-        Utc::now(),
-    )
-    .await?;
+    // No poll stores items while the content is selected: a post stored after the selection
+    // instant but first seen before it would fall out of the next window.
+    let _polling = env.polling.lock().await;
+    let opts = DraftOptions {
+        since,
+        out,
+        force: args.force,
+    };
+    let report = crate::draft::run(&env.cfg, &env.store, &shortener, &opts, Utc::now()).await?;
     for w in &report.warnings {
         let _ = writeln!(reply.stderr, "warning: {w}");
     }
+    let since = match report.since {
+        Since::LastRoundup(t) => format!(
+            "since the last published roundup ({})",
+            t.format("%Y-%m-%d %H:%M UTC")
+        ),
+        s => format!("since {}", s.at().format("%Y-%m-%d")),
+    };
+    let posts = |n: usize| plural(n, "post", "posts");
     let what = if report.empty {
-        format!(
-            "nothing new since {} (the draft says so)",
-            report.since.format("%Y-%m-%d")
-        )
+        format!("nothing new {since} (the draft says so)")
     } else {
         let series = match report.series {
             0 => String::new(),
             1 => " (one series list)".to_owned(),
             n => format!(" ({n} series lists)"),
         };
-        format!(
-            "{} posts{series} since {}",
-            report.items,
-            report.since.format("%Y-%m-%d")
-        )
+        format!("{}{series} {since}", posts(report.items))
     };
-    match (&report.path, report.text) {
-        (_, Some(text)) => {
-            reply.stdout = text;
-            let _ = writeln!(reply.stderr, "draft {}: {what}", report.name);
-        }
-        (Some(path), None) => {
-            let _ = writeln!(reply.stdout, "{}", path.display());
-            let _ = writeln!(reply.stderr, "wrote {}: {what}", path.display());
-        }
-        (None, None) => {}
-    }
+    let Some(path) = &report.path else {
+        reply.stdout = report.text.unwrap_or_default();
+        let _ = writeln!(reply.stderr, "draft {}: {what}", report.id);
+        return Ok(());
+    };
+    let shown = display_path(path);
+    let _ = writeln!(reply.stdout, "{shown}");
+    let line = match &report.written {
+        Written::Fresh | Written::Replaced | Written::Stdout => format!("wrote {shown}: {what}"),
+        Written::Merged { added } => format!(
+            "updated {shown} in place: your edits are kept, {} that arrived since added after the last post",
+            posts(*added)
+        ),
+        Written::Unchanged => format!(
+            "left {shown} as it is: it has your edits, and nothing new arrived since it was written"
+        ),
+        Written::Beside { original, why } => format!(
+            "left {} alone ({why}); wrote {shown}: {what}",
+            display_path(original)
+        ),
+        Written::Forced { backup } => format!(
+            "wrote {shown}: {what}; what was there is kept in {}",
+            display_path(backup)
+        ),
+    };
+    let _ = writeln!(reply.stderr, "{line}");
     Ok(())
 }
 
+/// "1 post", "2 posts".
+pub fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `path` relative to the working folder when it is inside it, as a user would type it.
+pub fn display_path(path: &std::path::Path) -> String {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(|p| p.display().to_string()))
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
 async fn publish(env: &Env, file: &std::path::Path, reply: &mut Reply) -> anyhow::Result<()> {
-    let r = crate::publish::run(&env.cfg, &env.store, file)?;
+    let r = crate::publish::run(&env.cfg, &env.store, file, Utc::now())?;
+    let shown = display_path(file);
     if r.changed == 0 {
         let _ = writeln!(
             reply.stdout,
-            "nothing changed: {} was already published ({} published, {} skipped)",
-            file.display(),
-            r.published,
-            r.skipped
+            "nothing changed: {shown} was already published ({} in \"{}\")",
+            plural(r.kept, "post", "posts"),
+            r.title
         );
     } else {
         let _ = writeln!(
@@ -467,6 +507,13 @@ async fn publish(env: &Env, file: &std::path::Path, reply: &mut Reply) -> anyhow
             r.changed
         );
     }
+    for h in &r.by_hand {
+        let _ = writeln!(
+            reply.stdout,
+            "added by hand, recorded as published: {} <{}>",
+            h.title, h.link
+        );
+    }
     Ok(())
 }
 
@@ -474,9 +521,10 @@ fn set_state(
     env: &Env,
     items: &[String],
     state: ItemState,
+    force: bool,
     reply: &mut Reply,
 ) -> anyhow::Result<()> {
-    let changed = crate::publish::set_state(&env.store, items, state)?;
+    let changed = crate::publish::set_state(&env.cfg, &env.store, items, state, force)?;
     for i in &changed {
         let _ = writeln!(
             reply.stdout,

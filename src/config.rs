@@ -79,6 +79,7 @@ struct RawRoundup {
     empty: Option<String>,
     series_outro: Option<String>,
     own_posts: Option<Spanned<String>>,
+    late: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -210,9 +211,14 @@ pub struct RoundupConfig {
     pub author: String,
     pub tags: Vec<String>,
     pub intro: String,
-    pub template: PathBuf,
+    /// The editor's template; `None`: the built-in one.
+    pub template: Option<PathBuf>,
     pub drafts_dir: PathBuf,
+    /// The first draft's window.
     pub since: Window,
+    /// How long before the window start a post first seen inside the window may be dated and
+    /// still be new (its feed was down, or slow to show it).
+    pub late: chrono::Duration,
     pub order: Order,
     pub read_more: String,
     /// The paragraph of a draft in which nothing new arrived.
@@ -326,8 +332,8 @@ pub const DEFAULT_EMPTY: &str = "Nothing new has been posted since the last roun
 pub const DEFAULT_ALPHABET: &str = "0123456789abcdefghijklmnopqrstuvwxyz";
 
 impl Config {
-    /// Reads and validates a config file. Relative paths in it resolve against the folder the
-    /// command runs in.
+    /// Reads and validates a config file. Relative paths in it (store, drafts_dir, template,
+    /// `file:` sources) resolve against the folder the config file is in.
     pub fn load(path: &Path) -> Result<Config, ConfigError> {
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
@@ -336,13 +342,15 @@ impl Config {
         Config::parse(path, &text)
     }
 
-    /// Validates config text; `path` is only used in messages and as `Config::path`.
+    /// Validates config text; `path` names it in messages, and relative paths in it resolve
+    /// against its folder.
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
         let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
             path: path.to_owned(),
             message: e.to_string().trim_end().replace('\n', "\n  "),
         })?;
-        Checker { path, text }.check(raw)
+        let base = config_folder(path);
+        Checker { path, text, base }.check(raw)
     }
 
     pub fn source(&self, name: &str) -> Option<&Source> {
@@ -350,12 +358,47 @@ impl Config {
     }
 }
 
+/// The absolute folder of the config file: relative paths in it resolve against this, so a
+/// command run from any folder uses the same store.
+fn config_folder(path: &Path) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => cwd.join(p),
+        _ => cwd,
+    }
+}
+
+/// `path` with `.` and `..` resolved without asking the file system.
+fn lexical(path: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 struct Checker<'a> {
     path: &'a Path,
     text: &'a str,
+    /// The config file's folder (absolute).
+    base: PathBuf,
 }
 
 impl Checker<'_> {
+    /// `path` against the config's folder, `..` and `.` taken out (`config/../state` -> `state`).
+    fn resolve(&self, path: &str) -> PathBuf {
+        lexical(&self.base.join(path))
+    }
+
     fn err<T>(
         &self,
         span: std::ops::Range<usize>,
@@ -500,6 +543,21 @@ impl Checker<'_> {
                 )
             }
         };
+        let late = match &r.late {
+            None => chrono::Duration::days(7),
+            Some(s) => match Window::parse(s.get_ref()) {
+                Ok(Window::Span(d)) => {
+                    chrono::Duration::from_std(d).unwrap_or_else(|_| chrono::Duration::days(7))
+                }
+                _ => {
+                    return self.err(
+                        s.span(),
+                        "roundup.late",
+                        format!("{:?} is not a span like 7d, 1w or 36h", s.get_ref()),
+                    )
+                }
+            },
+        };
         let own_posts = match self.regex(&r.own_posts, "roundup.own_posts")? {
             Some(re) => re,
             None => default_own_posts(&title),
@@ -510,12 +568,10 @@ impl Checker<'_> {
                 .tags
                 .unwrap_or_else(|| vec!["blogs".into(), "openstack".into()]),
             intro: r.intro.unwrap_or_else(|| DEFAULT_INTRO.to_owned()),
-            template: PathBuf::from(
-                r.template
-                    .unwrap_or_else(|| "templates/roundup.md.hbs".into()),
-            ),
-            drafts_dir: PathBuf::from(r.drafts_dir.unwrap_or_else(|| "drafts".into())),
+            template: r.template.map(|t| self.resolve(&t)),
+            drafts_dir: self.resolve(&r.drafts_dir.unwrap_or_else(|| "drafts".into())),
             since,
+            late,
             order,
             read_more: r.read_more.unwrap_or_else(|| DEFAULT_READ_MORE.to_owned()),
             empty: r.empty.unwrap_or_else(|| DEFAULT_EMPTY.to_owned()),
@@ -527,7 +583,7 @@ impl Checker<'_> {
         };
 
         let store = StoreConfig {
-            path: PathBuf::from(raw.store.path.unwrap_or_else(|| "state/roundup.db".into())),
+            path: self.resolve(&raw.store.path.unwrap_or_else(|| "state/roundup.db".into())),
         };
 
         let h = raw.http;
@@ -785,7 +841,7 @@ impl Checker<'_> {
                 format!("{name:?} is used by two sources; names must be unique"),
             );
         }
-        let url = match source_url(s.url.get_ref().trim()) {
+        let url = match source_url(s.url.get_ref().trim(), &self.base) {
             Ok(u) if matches!(u.scheme(), "http" | "https" | "file") => u,
             Ok(u) => {
                 return self.err(
@@ -896,14 +952,12 @@ struct FilterParts<'a> {
     exclude_authors: &'a [String],
 }
 
-/// Parses a source URL. `file:path` without `//` is a path relative to the folder the command
-/// runs in (so a shipped config can point at shipped sample feeds).
-fn source_url(text: &str) -> Result<Url, url::ParseError> {
+/// Parses a source URL. `file:path` without `//` is a path relative to the config file's
+/// folder `base` (so a shipped config can point at shipped sample feeds).
+fn source_url(text: &str, base: &Path) -> Result<Url, url::ParseError> {
     if let Some(rel) = text.strip_prefix("file:").filter(|r| !r.starts_with('/')) {
-        let abs = std::env::current_dir()
-            .map(|d| d.join(rel))
-            .map_err(|_| url::ParseError::RelativeUrlWithoutBase)?;
-        return Url::from_file_path(abs).map_err(|_| url::ParseError::RelativeUrlWithoutBase);
+        return Url::from_file_path(lexical(&base.join(rel)))
+            .map_err(|_| url::ParseError::RelativeUrlWithoutBase);
     }
     Url::parse(text)
 }
@@ -1049,15 +1103,36 @@ mod tests {
     }
 
     #[test]
-    fn relative_file_urls_resolve_against_the_working_folder() {
-        let c = parse("[[source]]\nname = \"A\"\nurl = \"file:config/samples/a.xml\"\n").unwrap();
-        let expected = Url::from_file_path(
-            std::env::current_dir()
-                .unwrap()
-                .join("config/samples/a.xml"),
+    fn relative_paths_resolve_against_the_config_folder() {
+        let text = "[roundup]\ndrafts_dir = \"../drafts\"\ntemplate = \"t.hbs\"\n[store]\npath = \"state/x.db\"\n\
+                    [[source]]\nname = \"A\"\nurl = \"file:samples/a.xml\"\n";
+        let c = Config::parse(Path::new("/srv/site/config/roundup.toml"), text).unwrap();
+        let expected = Url::from_file_path("/srv/site/config/samples/a.xml").unwrap();
+        assert_eq!(c.sources[0].url, expected);
+        assert_eq!(c.store.path, Path::new("/srv/site/config/state/x.db"));
+        assert_eq!(c.roundup.drafts_dir, Path::new("/srv/site/drafts"));
+        assert_eq!(
+            c.roundup.template.as_deref(),
+            Some(Path::new("/srv/site/config/t.hbs"))
+        );
+        // An absolute path stays as it is; a bare file name is the working folder's.
+        let c = Config::parse(
+            Path::new("/etc/r.toml"),
+            "[store]\npath = \"/var/lib/r.db\"\n",
         )
         .unwrap();
-        assert_eq!(c.sources[0].url, expected);
+        assert_eq!(c.store.path, Path::new("/var/lib/r.db"));
+        let c = parse("").unwrap();
+        assert_eq!(
+            c.store.path,
+            std::env::current_dir().unwrap().join("state/roundup.db")
+        );
+        assert_eq!(c.roundup.template, None);
+        assert_eq!(c.roundup.late, chrono::Duration::days(7));
+        assert!(parse("[roundup]\nlate = \"2016-01-01\"\n")
+            .unwrap_err()
+            .to_string()
+            .contains("roundup.late"));
     }
 
     #[test]

@@ -158,12 +158,13 @@ async fn schedule_loop(env: Env, job: Job, cron: Cron) {
                 since: None,
                 out: None,
                 no_poll: false,
+                force: false,
             },
         };
         match commands::execute(&cmd, &env).await {
             Ok(reply) => {
                 if job == Job::Draft {
-                    tracing::info!(result = %reply.stdout.trim(), "scheduled draft written");
+                    tracing::info!(result = %reply.stderr.trim(), "scheduled draft");
                 }
             }
             Err(e) => {

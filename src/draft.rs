@@ -1,14 +1,16 @@
-//! The `draft` command: select the unseen items, shorten their links, render the template and
-//! write the post atomically. Owns `DraftOptions`, `DraftReport` and the record of which items
-//! a draft holds (meta `draft:<file name>`), which `publish` reads back.
+//! The `draft` command: select the unseen items of the window, shorten their links, render the
+//! template and write the post atomically, without ever losing an editor's edits (see
+//! `target`). Every draft leaves a record in the store (`record`), which `publish` reads back.
 
+pub mod read;
+pub mod record;
 pub mod select;
+pub mod target;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::config::Config;
 use crate::render::escape::collapse;
@@ -17,13 +19,12 @@ use crate::shorten::{Shortened, Shortener};
 use crate::store::{Store, StoreError};
 use crate::when::Window;
 
-pub use select::{select, Selection, Since, LAST_ROUNDUP};
+pub use record::{DraftRecord, DraftedItem};
+pub use select::{select, Selection, Since, LAST_PUBLISHED, LAST_ROUNDUP};
+use target::{Known, Plan};
 
 /// Shortener failures in a row after which a draft stops asking it.
 const MAX_SHORTEN_FAILURES: usize = 3;
-
-/// Meta key prefix of draft records (`draft:<file name>` -> `DraftRecord`).
-pub const DRAFT_PREFIX: &str = "draft:";
 
 #[derive(Debug, thiserror::Error)]
 pub enum DraftError {
@@ -36,6 +37,12 @@ pub enum DraftError {
     )]
     Write {
         path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot keep a backup of {path} in {backup}: {source}; nothing was written")]
+    Backup {
+        path: PathBuf,
+        backup: PathBuf,
         source: std::io::Error,
     },
 }
@@ -52,18 +59,39 @@ pub enum Output {
 
 #[derive(Debug, Clone, Default)]
 pub struct DraftOptions {
-    /// `--since`; else the last roundup's date, else `roundup.since`.
+    /// `--since`; else the last published roundup's selection instant, else `roundup.since`.
     pub since: Option<Window>,
     pub out: Output,
+    /// `--force`: replace a file an editor changed or that was published, keeping a backup.
+    pub force: bool,
+}
+
+/// What happened to the draft's file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Written {
+    /// A new file.
+    Fresh,
+    /// roundup's own unedited file, replaced.
+    Replaced,
+    /// The editor's file, with `added` posts put in after the last one.
+    Merged { added: usize },
+    /// The editor's file, left as it was: nothing arrived since it was written.
+    Unchanged,
+    /// The file at `original` was left alone (`why`); the draft went beside it.
+    Beside { original: PathBuf, why: String },
+    /// `--force`: replaced, the old file kept at `backup`.
+    Forced { backup: PathBuf },
+    /// Standard output.
+    Stdout,
 }
 
 /// What a draft run did.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DraftReport {
-    /// The file written; `None` for stdout.
+    /// The file written (or left as it was); `None` for stdout.
     pub path: Option<PathBuf>,
-    /// The name the draft is recorded under (what `publish` looks for).
-    pub name: String,
+    /// The draft's id (what its file carries, and `publish` looks for).
+    pub id: String,
     /// Posts in the draft, series lists included.
     pub items: usize,
     /// Series lists in the draft.
@@ -74,28 +102,14 @@ pub struct DraftReport {
     pub empty: bool,
     /// The draft itself, for `Output::Stdout`.
     pub text: Option<String>,
-    /// Where the window started.
-    pub since: DateTime<Utc>,
+    /// Where the window started, and why there.
+    pub since: Since,
+    pub written: Written,
 }
 
-/// What `publish` needs to know about a draft.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DraftRecord {
-    pub name: String,
-    pub title: String,
-    pub date: DateTime<Utc>,
-    pub items: Vec<DraftedItem>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DraftedItem {
-    pub key: String,
-    pub link: String,
-    /// The link the draft printed (short, or the full one).
-    pub shown: String,
-}
-
-/// Renders a draft of the unseen items and writes it where `opts.out` says.
+/// Renders a draft of the unseen items of the window and writes it where `opts.out` says,
+/// never over an editor's edits. `now` is the selection instant: when this draft is published,
+/// the next window starts there.
 pub async fn run(
     cfg: &Config,
     store: &Store,
@@ -104,43 +118,213 @@ pub async fn run(
     now: DateTime<Utc>,
 ) -> Result<DraftReport, DraftError> {
     let since = select::since(cfg, store, opts.since.as_ref(), now)?;
-    let selection = select(cfg, store.items()?, since);
-    let renderer = Renderer::load(&cfg.roundup.template)?;
-    let mut warnings: Vec<String> = renderer.warning.iter().cloned().collect();
-
+    let selection = select(cfg, store.items()?, since, cfg.roundup.late);
+    let renderer = Renderer::load(cfg.roundup.template.as_deref())?;
     let title = render::title_for(&cfg.roundup.title, now);
-    let (series, mut drafted) = series_views(&selection);
-    let (items, shown, shorten_warnings) = item_views(&selection, shortener).await;
-    drafted.extend(shown);
-    warnings.extend(shorten_warnings);
-    let view = DraftView {
-        title: title.clone(),
-        author: cfg.roundup.author.clone(),
-        date: render::front_matter_date(now),
-        tags: cfg.roundup.tags.join(", "),
-        intro: cfg.roundup.intro.clone(),
-        empty: selection.is_empty(),
-        empty_text: cfg.roundup.empty.clone(),
-        series,
-        series_outro: cfg.roundup.series_outro.clone(),
-        items,
-        read_more: cfg.roundup.read_more.clone(),
-    };
-    let text = renderer.render(&view)?;
-
     let default_name = format!("{}-{}.md", now.format("%Y-%m-%d"), slug(&title));
-    let (path, name) = write_out(cfg, &opts.out, default_name, &text)?;
-    record(store, &selection, &name, &title, now, drafted)?;
+    let target = match &opts.out {
+        Output::DraftsDir => Some(cfg.roundup.drafts_dir.join(&default_name)),
+        Output::File(p) => Some(std::path::absolute(p).unwrap_or_else(|_| p.clone())),
+        Output::Stdout => None,
+    };
+    let plan = match &target {
+        Some(p) => target::plan(store, p, opts.force)?,
+        None => Plan::Fresh,
+    };
+    let mut draft = Draft {
+        cfg,
+        store,
+        shortener,
+        renderer,
+        title,
+        since,
+        now,
+        warnings: Vec::new(),
+    };
+    draft
+        .warnings
+        .extend(draft.renderer.warning.iter().cloned());
+    let (record, written, text) = match (plan, target) {
+        (Plan::Merge { record, text }, Some(path)) => {
+            draft.merge(&selection, record, &text, &path).await?
+        }
+        (plan, path) => {
+            let (id, written, path) = match (plan, path) {
+                (Plan::Replace(rec), p) => (rec.id, Written::Replaced, p),
+                (Plan::Beside { path, why }, Some(original)) => (
+                    record::new_id(store, now),
+                    Written::Beside { original, why },
+                    Some(path),
+                ),
+                (Plan::Force { backup }, Some(p)) => {
+                    std::fs::copy(&p, &backup).map_err(|source| DraftError::Backup {
+                        path: p.clone(),
+                        backup: backup.clone(),
+                        source,
+                    })?;
+                    (
+                        record::new_id(store, now),
+                        Written::Forced { backup },
+                        Some(p),
+                    )
+                }
+                (_, None) => (record::new_id(store, now), Written::Stdout, None),
+                (_, p) => (record::new_id(store, now), Written::Fresh, p),
+            };
+            let (record, text) = draft.whole(&selection, id, path).await?;
+            (record, written, text)
+        }
+    };
+    store.put_draft(&record.id, record.file.as_deref(), &record)?;
+    store.flush()?;
+    let (items, series) = match &written {
+        Written::Merged { added } => (*added, 0),
+        Written::Unchanged => (0, 0),
+        _ => (selection.all().count(), selection.series.len()),
+    };
     Ok(DraftReport {
-        path,
-        name,
-        items: selection.all().count(),
-        series: selection.series.len(),
-        warnings,
+        path: record.file.clone(),
+        id: record.id,
+        items,
+        series,
+        warnings: draft.warnings,
         empty: selection.is_empty(),
-        since: since.at(),
         text: (opts.out == Output::Stdout).then_some(text),
+        since,
+        written,
     })
+}
+
+/// One draft being made.
+struct Draft<'a> {
+    cfg: &'a Config,
+    store: &'a Store,
+    shortener: &'a Shortener,
+    renderer: Renderer,
+    title: String,
+    since: Since,
+    now: DateTime<Utc>,
+    warnings: Vec<String>,
+}
+
+impl Draft<'_> {
+    /// Renders `selection` as a whole post.
+    async fn render(
+        &mut self,
+        selection: &Selection,
+    ) -> Result<(String, Vec<DraftedItem>), DraftError> {
+        let (series, mut drafted) = series_views(selection);
+        let (items, shown, shorten_warnings) = item_views(selection, self.shortener).await;
+        drafted.extend(shown);
+        self.warnings.extend(shorten_warnings);
+        let cfg = self.cfg;
+        let view = DraftView {
+            title: self.title.clone(),
+            author: cfg.roundup.author.clone(),
+            date: render::front_matter_date(self.now),
+            tags: cfg.roundup.tags.join(", "),
+            intro: cfg.roundup.intro.clone(),
+            empty: selection.is_empty(),
+            empty_text: cfg.roundup.empty.clone(),
+            series,
+            series_outro: cfg.roundup.series_outro.clone(),
+            items,
+            read_more: cfg.roundup.read_more.clone(),
+        };
+        Ok((self.renderer.render(&view)?, drafted))
+    }
+
+    /// The whole draft, stamped with `id`, written to `path` (none: standard output).
+    async fn whole(
+        &mut self,
+        selection: &Selection,
+        id: String,
+        path: Option<PathBuf>,
+    ) -> Result<(DraftRecord, String), DraftError> {
+        let (text, drafted) = self.render(selection).await?;
+        let text = record::stamp(&text, &id);
+        if let Some(p) = &path {
+            write_atomically(p, &text)?;
+        }
+        let rec = DraftRecord {
+            id,
+            title: self.title.clone(),
+            selected_at: self.now,
+            window_start: self.since.at(),
+            items: drafted,
+            hash: path.as_ref().map(|_| record::hash(&text)),
+            file: path,
+            published: None,
+        };
+        Ok((rec, text))
+    }
+
+    /// Adds the posts of `selection` that the editor's file `text` (at `path`, drafted as
+    /// `record`) never held, after its last post. Every byte of the file stays.
+    async fn merge(
+        &mut self,
+        selection: &Selection,
+        mut record: DraftRecord,
+        text: &str,
+        path: &Path,
+    ) -> Result<(DraftRecord, Written, String), DraftError> {
+        let new = selection.without(|key| record.holds(key));
+        if new.is_empty() {
+            return Ok((record, Written::Unchanged, text.to_owned()));
+        }
+        let (rendered, drafted) = self.render(&new).await?;
+        let count = drafted.len();
+        let section = format!(
+            "<!-- roundup: {count} {} that arrived after this draft was written, added {} -->\n\n{}",
+            if count == 1 { "post" } else { "posts" },
+            self.now.format("%Y-%m-%d %H:%M UTC"),
+            posts_section(&rendered, &self.cfg.roundup.intro)
+        );
+        let titles: Vec<String> = record
+            .items
+            .iter()
+            .map(|d| {
+                self.store
+                    .item(&d.key)
+                    .ok()
+                    .flatten()
+                    .map(|i| i.title)
+                    .unwrap_or_default()
+            })
+            .collect();
+        let known: Vec<Known<'_>> = record
+            .items
+            .iter()
+            .zip(&titles)
+            .map(|(d, title)| Known {
+                title,
+                links: vec![d.link.as_str(), d.shown.as_str()],
+            })
+            .collect();
+        let merged =
+            target::insert_after_last_post(text, &known, &section, &self.cfg.roundup.read_more);
+        write_atomically(path, &merged)?;
+        record.items.extend(drafted);
+        record.selected_at = self.now;
+        record.hash = Some(record::hash(&merged));
+        record.file = Some(path.to_owned());
+        Ok((record, Written::Merged { added: count }, merged))
+    }
+}
+
+/// The posts of a rendered draft: without its front matter and its intro.
+fn posts_section(rendered: &str, intro: &str) -> String {
+    let body = match rendered.strip_prefix("---\n") {
+        Some(rest) => rest.find("\n---\n").map_or(rendered, |i| &rest[i + 5..]),
+        None => rendered,
+    };
+    let intro = intro.trim();
+    let body = if intro.is_empty() {
+        body.to_owned()
+    } else {
+        body.replacen(intro, "", 1)
+    };
+    body.trim().to_owned()
 }
 
 /// The series lists. They link the posts in full, as the editors did by hand.
@@ -225,62 +409,6 @@ async fn item_views(
         ));
     }
     (items, drafted, warnings)
-}
-
-/// Writes the post; returns the file (none for stdout) and the name the draft is recorded under.
-fn write_out(
-    cfg: &Config,
-    out: &Output,
-    default_name: String,
-    text: &str,
-) -> Result<(Option<PathBuf>, String), DraftError> {
-    match out {
-        Output::DraftsDir => {
-            let path = cfg.roundup.drafts_dir.join(&default_name);
-            write_atomically(&path, text)?;
-            Ok((Some(path), default_name))
-        }
-        Output::File(path) => {
-            write_atomically(path, text)?;
-            let name = path
-                .file_name()
-                .map(|n| n.to_string_lossy().into_owned())
-                .unwrap_or(default_name);
-            Ok((Some(path.clone()), name))
-        }
-        // The caller prints it: the text may travel back through the control API.
-        Output::Stdout => Ok((None, default_name)),
-    }
-}
-
-/// Remembers what the draft holds, for `publish`, and flushes.
-fn record(
-    store: &Store,
-    selection: &Selection,
-    name: &str,
-    title: &str,
-    now: DateTime<Utc>,
-    drafted: Vec<DraftedItem>,
-) -> Result<(), StoreError> {
-    let rec = DraftRecord {
-        name: name.to_owned(),
-        title: title.to_owned(),
-        date: now,
-        items: drafted,
-    };
-    store.put_meta(&format!("{DRAFT_PREFIX}{name}"), &rec)?;
-    // Re-read each item so a poll that refreshed it meanwhile is not undone.
-    let mut marked = Vec::new();
-    for key in selection.all().map(|i| &i.key) {
-        if let Some(mut item) = store.item(key)? {
-            if item.drafted_in.as_deref() != Some(name) {
-                item.drafted_in = Some(name.to_owned());
-                marked.push(item);
-            }
-        }
-    }
-    store.put_items(&marked)?;
-    store.flush()
 }
 
 /// Lowercase ASCII letters and digits joined by single dashes; "roundup" when nothing is left.

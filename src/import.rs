@@ -410,7 +410,8 @@ mod tests {
         assert_eq!(c.authors["geguileo"], "Gorka Eguileor");
         assert_eq!(c.schedule.draft.to_string(), "0 9 * * 1");
         let d = Config::load(&root.join("config/demo.toml")).unwrap();
-        assert_eq!(d.store.path, Path::new("state/demo.db"));
+        assert_eq!(d.store.path, root.join("state/demo.db"));
+        assert!(d.roundup.template.as_ref().unwrap().exists());
         assert!(d.sources.len() >= 4);
         for s in &d.sources {
             assert_eq!(s.url.scheme(), "file", "{}", s.name);
@@ -422,10 +423,10 @@ mod tests {
     fn demo_samples_exist() {
         let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(root.join("config/demo.toml")).unwrap();
-        let re = Regex::new(r#"url = "file:(config/samples/[^"]+)""#).unwrap();
+        let re = Regex::new(r#"url = "file:(samples/[^"]+)""#).unwrap();
         let mut n = 0;
         for c in re.captures_iter(&text) {
-            let bytes = std::fs::read(root.join(&c[1]))
+            let bytes = std::fs::read(root.join("config").join(&c[1]))
                 .unwrap_or_else(|e| panic!("{} is missing: {e}", &c[1]));
             let feed = feed_rs::parser::parse(&bytes[..])
                 .unwrap_or_else(|e| panic!("{} is not a feed: {e}", &c[1]));

@@ -30,8 +30,13 @@ impl ItemState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RoundupRef {
     pub title: String,
+    /// The front matter's date: the day the post went out, as the editor wrote it.
     pub date: DateTime<Utc>,
+    /// The file's name.
     pub file: String,
+    /// The id of the draft it was published from (none for a file roundup did not write).
+    #[serde(default)]
+    pub draft: Option<String>,
 }
 
 /// One post, extracted and cleaned.
@@ -56,7 +61,4 @@ pub struct Item {
     pub state: ItemState,
     #[serde(default)]
     pub roundup: Option<RoundupRef>,
-    /// The draft file that last listed this item (used by `publish` to find deletions).
-    #[serde(default)]
-    pub drafted_in: Option<String>,
 }

@@ -1,17 +1,29 @@
-//! The `publish` command and `skip`/`unskip`: reads an edited draft back and records what went
-//! out. Items of the draft whose links are still in the file become Published in that roundup,
-//! those the editor deleted become Skipped, and the roundup's date becomes the start of the next
-//! draft's window.
+//! The `publish` command: reads an edited draft back the way its editor means it and records
+//! what went out. A post of the draft is kept while its title line or its link is visible (HTML
+//! comments are not); kept posts become Published in this roundup, the others Skipped. Posts
+//! linked that the draft did not hold are published too, and links to posts the store never
+//! saw are recorded as posts added by hand, so their feed does not bring them back. The next
+//! draft's window starts where this one's content was selected.
 
+pub mod mark;
+
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use crate::config::{Config, ShortenerKind};
-use crate::draft::{DraftRecord, DRAFT_PREFIX, LAST_ROUNDUP};
+use crate::draft::read::{visible, FoundLink, Page};
+use crate::draft::record::{self, DraftRecord};
+use crate::draft::select::{LastPublished, LAST_PUBLISHED};
+use crate::extract::link::{canonical, comparable};
 use crate::item::{Item, ItemState, RoundupRef};
-use crate::render::link_target;
 use crate::store::{Store, StoreError};
+
+pub use mark::set_state;
+
+/// The source recorded for posts an editor added to a roundup by hand.
+pub const BY_HAND: &str = "(added by hand)";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
@@ -22,10 +34,39 @@ pub enum PublishError {
     },
     #[error("cannot publish {path}: {problem}")]
     FrontMatter { path: PathBuf, problem: String },
-    #[error("no stored item has the key or link {0:?}; `roundup items` lists them")]
+    #[error("cannot publish {path}: it holds no post of the store {store} and no draft id of it{id}; was it drafted with another config or store? Nothing was recorded")]
+    Foreign {
+        path: PathBuf,
+        store: PathBuf,
+        /// ", only the id dxxx of another store" when the file carries one.
+        id: String,
+    },
+    #[error("cannot publish {path}: it holds none of the {count} posts of its draft {id} (deleted or commented out), so nothing would go out; nothing was recorded. To leave them out of the next draft, `roundup skip` them; to start over, `roundup draft --force`")]
+    NothingKept {
+        path: PathBuf,
+        id: String,
+        count: usize,
+    },
+    #[error("no stored item has the key, key prefix or link {0:?}; `roundup items` lists them")]
     UnknownItem(String),
+    #[error("{name:?} is the start of more than one key ({keys}); give more of the key")]
+    Ambiguous { name: String, keys: String },
+    #[error("{name:?} ({title}) went out in \"{roundup}\"; pass --force to {verb} it anyway")]
+    Published {
+        name: String,
+        title: String,
+        roundup: String,
+        verb: &'static str,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A post recorded as published because the editor added its link by hand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HandAdded {
+    pub title: String,
+    pub link: String,
 }
 
 /// What publishing a draft changed.
@@ -34,17 +75,28 @@ pub struct PublishReport {
     pub file: PathBuf,
     pub title: String,
     pub date: DateTime<Utc>,
+    /// The draft it came from, if roundup knows it.
+    pub draft: Option<String>,
+    /// Posts of this store the file holds.
+    pub kept: usize,
     /// Items newly marked published.
     pub published: usize,
     /// Items newly marked skipped.
     pub skipped: usize,
     /// Items whose state changed (0 when the same file is published twice).
     pub changed: usize,
+    /// Links to posts the store did not know, now recorded as published.
+    pub by_hand: Vec<HandAdded>,
 }
 
-/// Marks what the edited draft `file` still holds as published, the rest of that draft as
-/// skipped, records the roundup's date, and flushes.
-pub fn run(cfg: &Config, store: &Store, file: &Path) -> Result<PublishReport, PublishError> {
+/// Publishes the edited draft `file` at `now`: see the module's documentation. A file that
+/// holds nothing of this store is refused and records nothing.
+pub fn run(
+    cfg: &Config,
+    store: &Store,
+    file: &Path,
+    now: DateTime<Utc>,
+) -> Result<PublishReport, PublishError> {
     let text = std::fs::read_to_string(file).map_err(|source| PublishError::Read {
         path: file.to_owned(),
         source,
@@ -53,162 +105,291 @@ pub fn run(cfg: &Config, store: &Store, file: &Path) -> Result<PublishReport, Pu
         path: file.to_owned(),
         problem,
     })?;
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let abs = std::path::absolute(file).unwrap_or_else(|_| file.to_owned());
+    let record = record::find(store, &abs, &text)?;
+    let mut page = Page::new(&visible(body));
+    for l in page.found.clone() {
+        if let Some(target) = short_link_target(cfg, store, &l.url)? {
+            page.add_link(&target);
+        }
+    }
     let roundup = RoundupRef {
         title: title.clone(),
         date,
-        file: name.clone(),
+        file: file
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        draft: record.as_ref().map(|r| r.id.clone()),
     };
+    let mut reading = Reading {
+        roundup: &roundup,
+        changed: Vec::new(),
+        seen: HashSet::new(),
+        kept: Vec::new(),
+        published: 0,
+        skipped: 0,
+    };
+    if let Some(rec) = &record {
+        reading.draft_items(store, rec, &page)?;
+    }
+    let by_hand = reading.linked_items(cfg, store, &page)?;
+    match &record {
+        None if reading.seen.is_empty() => {
+            return Err(PublishError::Foreign {
+                path: file.to_owned(),
+                store: store.path().to_owned(),
+                id: record::id_in(&text)
+                    .map(|id| format!(", only the id {id} of another store"))
+                    .unwrap_or_default(),
+            })
+        }
+        Some(rec) if reading.kept.is_empty() && by_hand.is_empty() => {
+            return Err(PublishError::NothingKept {
+                path: file.to_owned(),
+                id: rec.id.clone(),
+                count: rec.items.len(),
+            })
+        }
+        _ => {}
+    }
 
-    let candidates = candidates(cfg, store, &name)?;
-    let mut changed = Vec::new();
-    let (mut published, mut skipped) = (0, 0);
-    for Candidate { item, links, ours } in candidates {
-        // An item that went out in another roundup stays there.
-        if item.state == ItemState::Published
-            && item.roundup.as_ref().is_some_and(|r| r.file != name)
-        {
-            continue;
-        }
-        let present = links.iter().any(|l| contains_link(body, l));
-        let mut next = item.clone();
-        if present {
-            next.state = ItemState::Published;
-            next.roundup = Some(roundup.clone());
-        } else if ours {
-            next.state = ItemState::Skipped;
-            next.roundup = None;
-        } else {
-            continue;
-        }
-        if next != item {
-            match next.state {
-                ItemState::Published => published += 1,
-                _ => skipped += 1,
-            }
-            changed.push(next);
+    let hand_items: Vec<Item> = by_hand
+        .iter()
+        .map(|h| hand_item(h, &roundup, now))
+        .collect();
+    store.put_items(&reading.changed)?;
+    store.upsert_items(&hand_items)?;
+    // The next window starts where this roundup's content was selected; a file roundup did
+    // not write was selected no earlier than the last post it holds was first seen.
+    let selected_at = match &record {
+        Some(rec) => rec.selected_at,
+        None => reading.kept.iter().copied().max().unwrap_or(now),
+    };
+    if let Some(mut rec) = record.clone() {
+        if rec.published.is_none() {
+            rec.published = Some(now);
+            store.put_draft(&rec.id, None, &rec)?;
         }
     }
-    store.put_items(&changed)?;
-    let newer = match store.meta::<RoundupRef>(LAST_ROUNDUP)? {
-        Some(last) => last.date < date,
-        None => true,
-    };
-    if newer {
-        store.put_meta(LAST_ROUNDUP, &roundup)?;
+    let last = store.meta::<LastPublished>(LAST_PUBLISHED)?;
+    if last.as_ref().is_none_or(|l| l.selected_at <= selected_at) {
+        let published_at = last
+            .filter(|l| l.selected_at == selected_at)
+            .map_or(now, |l| l.published_at);
+        store.put_meta(
+            LAST_PUBLISHED,
+            &LastPublished {
+                selected_at,
+                draft: roundup.draft.clone(),
+                title: title.clone(),
+                file: roundup.file.clone(),
+                published_at,
+            },
+        )?;
     }
     store.flush()?;
     Ok(PublishReport {
         file: file.to_owned(),
         title,
         date,
-        published,
-        skipped,
-        changed: changed.len(),
+        draft: roundup.draft.clone(),
+        kept: reading.kept.len(),
+        published: reading.published + hand_items.len(),
+        skipped: reading.skipped,
+        changed: reading.changed.len() + hand_items.len(),
+        by_hand,
     })
 }
 
-/// An item this publish may change, every link the draft may show it by, and whether it was in
-/// the draft (so its absence means the editor deleted it).
-struct Candidate {
-    item: Item,
-    links: Vec<String>,
-    ours: bool,
+/// What a publish has decided so far.
+struct Reading<'a> {
+    roundup: &'a RoundupRef,
+    /// Items whose state changes.
+    changed: Vec<Item>,
+    /// Keys of stored items the file holds or its draft held.
+    seen: HashSet<String>,
+    /// First-seen times of the posts kept.
+    kept: Vec<DateTime<Utc>>,
+    published: usize,
+    skipped: usize,
 }
 
-/// The items of the draft `name`, from its record. Without a record (a draft written elsewhere,
-/// or to stdout and saved under another name) every unseen item is a candidate: those whose
-/// links appear are published, and nothing is skipped.
-fn candidates(cfg: &Config, store: &Store, name: &str) -> Result<Vec<Candidate>, StoreError> {
-    let mut out = Vec::new();
-    match store.meta::<DraftRecord>(&format!("{DRAFT_PREFIX}{name}"))? {
-        Some(rec) => {
-            for d in rec.items {
-                if let Some(item) = store.item(&d.key)? {
-                    let links = vec![item.link.clone(), d.link, d.shown];
-                    out.push(Candidate {
-                        item,
-                        links,
-                        ours: true,
-                    });
-                }
+impl Reading<'_> {
+    /// Whether `item` went out in another roundup (it stays there).
+    fn elsewhere(&self, item: &Item) -> bool {
+        item.state == ItemState::Published
+            && item
+                .roundup
+                .as_ref()
+                .is_some_and(|r| match (&r.draft, &self.roundup.draft) {
+                    (Some(a), Some(b)) => a != b,
+                    _ => r.file != self.roundup.file,
+                })
+    }
+
+    fn decide(&mut self, item: Item, keep: bool) {
+        if !self.seen.insert(item.key.clone()) {
+            return;
+        }
+        if keep {
+            self.kept.push(item.first_seen);
+        }
+        if self.elsewhere(&item) {
+            return;
+        }
+        let mut next = item.clone();
+        if keep {
+            next.state = ItemState::Published;
+            next.roundup = Some(self.roundup.clone());
+        } else {
+            next.state = ItemState::Skipped;
+            next.roundup = None;
+        }
+        if next != item {
+            match next.state {
+                ItemState::Published => self.published += 1,
+                _ => self.skipped += 1,
+            }
+            self.changed.push(next);
+        }
+    }
+
+    /// The posts of the draft: kept while the page shows their title line or a link to them.
+    fn draft_items(
+        &mut self,
+        store: &Store,
+        rec: &DraftRecord,
+        page: &Page,
+    ) -> Result<(), StoreError> {
+        for d in &rec.items {
+            if let Some(item) = store.item(&d.key)? {
+                let keep = page.has_link(&item.link)
+                    || page.has_link(&d.link)
+                    || page.has_link(&d.shown)
+                    || page.has_title_line(&item.title);
+                self.decide(item, keep);
             }
         }
-        None => {
-            for item in store.items()? {
-                let ours = item.drafted_in.as_deref() == Some(name);
-                if ours || item.state == ItemState::Unseen {
-                    let mut links = vec![item.link.clone()];
-                    links.extend(short_links(cfg, store, &item.link));
-                    out.push(Candidate { item, links, ours });
-                }
+        Ok(())
+    }
+
+    /// Every other link the editor placed: a stored post (added from the store, or one the
+    /// draft did not hold), or a post the store never saw (returned, to be added by hand).
+    fn linked_items(
+        &mut self,
+        cfg: &Config,
+        store: &Store,
+        page: &Page,
+    ) -> Result<Vec<HandAdded>, StoreError> {
+        let fixed = fixed_texts(cfg);
+        let mut by_hand: Vec<HandAdded> = Vec::new();
+        let mut hand_seen = HashSet::new();
+        let lines: Vec<&str> = page_lines(page);
+        for l in page.found.iter().filter(|l| !l.quoted) {
+            let target = short_link_target(cfg, store, &l.url)?;
+            let link = target.as_deref().unwrap_or(&l.url);
+            if let Some(item) = store.find_item(link)? {
+                self.decide(item, true);
+                continue;
+            }
+            if is_short_link(cfg, &l.url) || fixed.iter().any(|t| t.contains(&l.url)) {
+                continue;
+            }
+            let (Ok(canon), Some(c)) = (canonical(Some(link), None), comparable(link)) else {
+                continue;
+            };
+            if hand_seen.insert(c) {
+                by_hand.push(HandAdded {
+                    title: hand_title(l, &lines).unwrap_or_else(|| canon.clone()),
+                    link: canon,
+                });
             }
         }
+        Ok(by_hand)
     }
-    Ok(out)
 }
 
-/// Sets the state of items named by key or link (`roundup skip` / `unskip`). Every name is
-/// checked before anything changes; an unknown one is an error naming it.
-pub fn set_state(
-    store: &Store,
-    keys_or_links: &[String],
-    state: ItemState,
-) -> Result<Vec<Item>, PublishError> {
-    let mut items = Vec::new();
-    for k in keys_or_links {
-        let item = store
-            .find_item(k.trim())?
-            .ok_or_else(|| PublishError::UnknownItem(k.clone()))?;
-        items.push(item);
-    }
-    for item in &mut items {
-        item.state = state;
-        if state != ItemState::Published {
-            item.roundup = None;
-        }
-    }
-    store.put_items(&items)?;
-    store.flush()?;
-    Ok(items)
+fn page_lines(page: &Page) -> Vec<&str> {
+    page.text().lines().collect()
 }
 
-/// The short links already issued for `url`, for drafts without a record.
-fn short_links(cfg: &Config, store: &Store, url: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    if cfg.shortener.kind == ShortenerKind::Builtin {
-        if let Ok(Some(code)) = store.code_for(url) {
-            out.push(format!("{}{code}", cfg.shortener.base_url));
-        }
-    }
-    if let Ok(Some(short)) = store.meta::<String>(&format!("yourls:{url}")) {
-        out.push(short);
-    }
+/// Texts of the config that may hold links which are not posts (the intro, series intros).
+fn fixed_texts(cfg: &Config) -> Vec<String> {
+    let mut out = vec![
+        cfg.roundup.intro.clone(),
+        cfg.roundup.empty.clone(),
+        cfg.roundup.series_outro.clone(),
+        cfg.roundup.read_more.clone(),
+    ];
+    out.extend(cfg.series.iter().map(|s| s.intro.clone()));
     out
 }
 
-/// Whether `link` (as written, or as a markdown link target) occurs in `body` as a whole URL:
-/// `http://tm3.org/6e` is not in `http://tm3.org/6ef`.
-pub fn contains_link(body: &str, link: &str) -> bool {
-    let link = link.trim();
-    if link.is_empty() {
-        return false;
+/// The title of a post added by hand: its markdown link text, else the bold title line
+/// above the link.
+fn hand_title(l: &FoundLink, lines: &[&str]) -> Option<String> {
+    if let Some(t) = l.text.as_deref().map(str::trim) {
+        if !t.is_empty() && !t.starts_with("http://") && !t.starts_with("https://") {
+            return Some(t.replace('\\', ""));
+        }
     }
-    let target = link_target(link);
-    [link, target.as_str()].iter().any(|needle| {
-        body.match_indices(needle).any(|(at, _)| {
-            let mut after = body[at + needle.len()..].chars();
-            match after.next() {
-                None => true,
-                Some(c) if c.is_alphanumeric() || "-_~/%?=&#+".contains(c) => false,
-                Some('.') => !after.next().is_some_and(|c| c.is_alphanumeric()),
-                Some(_) => true,
-            }
+    lines[..=l.line.min(lines.len().saturating_sub(1))]
+        .iter()
+        .rev()
+        .take(8)
+        .find_map(|line| {
+            let rest = line.trim().strip_prefix("**")?;
+            let title = &rest[..rest.find("**")?];
+            Some(title.replace('\\', "")).filter(|t| !t.trim().is_empty())
         })
-    })
+}
+
+fn hand_item(h: &HandAdded, roundup: &RoundupRef, now: DateTime<Utc>) -> Item {
+    let c = comparable(&h.link).unwrap_or_else(|| h.link.clone());
+    Item {
+        key: format!("hand-{}", &blake3::hash(c.as_bytes()).to_hex()[..16]),
+        source: BY_HAND.to_owned(),
+        link: h.link.clone(),
+        title: h.title.clone(),
+        author: String::new(),
+        summary: String::new(),
+        published: now,
+        first_seen: now,
+        categories: vec![],
+        state: ItemState::Published,
+        roundup: Some(roundup.clone()),
+    }
+}
+
+/// Whether `url` is under the builtin shortener's address.
+fn is_short_link(cfg: &Config, url: &str) -> bool {
+    cfg.shortener.kind == ShortenerKind::Builtin
+        && matches!(
+            (comparable(url), comparable(&cfg.shortener.base_url)),
+            (Some(u), Some(base)) if u.starts_with(&base)
+        )
+}
+
+/// The URL a builtin short link (`http://tm3.org/6e`, in any comparable form) stands for.
+pub fn short_link_target(
+    cfg: &Config,
+    store: &Store,
+    url: &str,
+) -> Result<Option<String>, StoreError> {
+    if cfg.shortener.kind != ShortenerKind::Builtin {
+        return Ok(None);
+    }
+    let (Some(u), Some(base)) = (comparable(url), comparable(&cfg.shortener.base_url)) else {
+        return Ok(None);
+    };
+    let Some(code) = u.strip_prefix(&base).map(|c| c.trim_start_matches('/')) else {
+        return Ok(None);
+    };
+    if code.is_empty() || code.contains(['/', '?']) {
+        return Ok(None);
+    }
+    store.target_of(code)
 }
 
 /// The title, the date and the body of a draft.
@@ -304,6 +485,7 @@ fn parse_date(s: &str) -> Option<DateTime<Utc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::draft::DraftedItem;
     use chrono::TimeZone;
 
     fn cfg() -> Config {
@@ -314,83 +496,174 @@ mod tests {
         .unwrap()
     }
 
+    fn t(day: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2016, 5, day, 12, 0, 0).unwrap()
+    }
+
     fn item(key: &str) -> Item {
-        let t = Utc.with_ymd_and_hms(2016, 5, 10, 12, 0, 0).unwrap();
         Item {
             key: key.into(),
             source: "A".into(),
-            link: format!("https://a.example/{key}"),
-            title: key.into(),
+            link: format!("https://a.example/{key}/"),
+            title: format!("Post {key}"),
             author: "Au".into(),
             summary: "S".into(),
-            published: t,
-            first_seen: t,
+            published: t(10),
+            first_seen: t(10),
             categories: vec![],
             state: ItemState::Unseen,
             roundup: None,
-            drafted_in: None,
         }
     }
 
-    fn setup(dir: &Path) -> (Store, PathBuf) {
+    fn block(key: &str) -> String {
+        format!("**Post {key}** by Au\n\n> S\n\n... read more at [http://tm3.org/{key}](http://tm3.org/{key})\n\n")
+    }
+
+    /// A store with items a, b, c, the record of draft `dtest` holding them, and `body` as the
+    /// file's text after its front matter.
+    fn setup(dir: &Path, body: &str) -> (Store, PathBuf) {
         let store = Store::open(&dir.join("db")).unwrap();
         let items: Vec<Item> = ["a", "b", "c"].iter().map(|k| item(k)).collect();
         store.upsert_items(&items).unwrap();
-        let date = Utc.with_ymd_and_hms(2016, 5, 17, 17, 18, 56).unwrap();
+        let file = dir.join("d.md");
         let rec = DraftRecord {
-            name: "d.md".into(),
+            id: "dtest".into(),
             title: "T".into(),
-            date,
+            selected_at: t(17),
+            window_start: t(1),
             items: items
                 .iter()
-                .map(|i| crate::draft::DraftedItem {
+                .map(|i| DraftedItem {
                     key: i.key.clone(),
                     link: i.link.clone(),
                     shown: format!("http://tm3.org/{}", i.key),
                 })
                 .collect(),
+            file: Some(file.clone()),
+            hash: None,
+            published: None,
         };
-        store.put_meta("draft:d.md", &rec).unwrap();
-        let file = dir.join("d.md");
-        // The editor deleted b's block; a is there by its short link, c by its full link.
+        store.put_draft("dtest", Some(&file), &rec).unwrap();
         std::fs::write(
             &file,
-            "---\ntitle: \"Roundup: May\"\ndate: 2016-05-17 17:18:56 UTC\npublished: true\n---\n\n\
-             **a** by Au\n\n... read more at [http://tm3.org/a](http://tm3.org/a)\n\n\
-             * [c](https://a.example/c)\n",
+            format!("---\ntitle: \"Roundup: May\"\ndate: 2016-05-30 09:00:00 UTC\nroundup_draft: dtest\n---\n\n{body}"),
         )
         .unwrap();
         (store, file)
     }
 
+    fn state(store: &Store, key: &str) -> ItemState {
+        store.item(key).unwrap().unwrap().state
+    }
+
     #[test]
     fn kept_items_are_published_and_deleted_ones_skipped() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, file) = setup(dir.path());
-        let r = run(&cfg(), &store, &file).unwrap();
+        // b deleted; c kept by its full link in a list.
+        let body = format!("{}* [c](https://a.example/c/)\n", block("a"));
+        let (store, file) = setup(dir.path(), &body);
+        let r = run(&cfg(), &store, &file, t(30)).unwrap();
         assert_eq!((r.published, r.skipped, r.changed), (2, 1, 3));
         assert_eq!(r.title, "Roundup: May");
         let a = store.item("a").unwrap().unwrap();
         assert_eq!(a.state, ItemState::Published);
-        assert_eq!(a.roundup.unwrap().file, "d.md");
-        assert_eq!(store.item("b").unwrap().unwrap().state, ItemState::Skipped);
-        assert_eq!(
-            store.item("c").unwrap().unwrap().state,
-            ItemState::Published
-        );
-        let last: RoundupRef = store.meta(LAST_ROUNDUP).unwrap().unwrap();
-        assert_eq!(last.date, r.date);
+        assert_eq!(a.roundup.unwrap().draft.as_deref(), Some("dtest"));
+        assert_eq!(state(&store, "b"), ItemState::Skipped);
+        assert_eq!(state(&store, "c"), ItemState::Published);
+        // The window is the draft's selection instant, not the front matter's date.
+        let last: LastPublished = store.meta(LAST_PUBLISHED).unwrap().unwrap();
+        assert_eq!(last.selected_at, t(17));
     }
 
     #[test]
     fn publishing_twice_changes_nothing() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, file) = setup(dir.path());
-        run(&cfg(), &store, &file).unwrap();
+        let (store, file) = setup(dir.path(), &block("a"));
+        run(&cfg(), &store, &file, t(30)).unwrap();
         let before = store.items().unwrap();
-        let r = run(&cfg(), &store, &file).unwrap();
-        assert_eq!((r.published, r.skipped, r.changed), (0, 0, 0));
+        let r = run(&cfg(), &store, &file, t(31)).unwrap();
+        assert_eq!((r.published, r.skipped, r.changed, r.kept), (0, 0, 0, 1));
         assert_eq!(store.items().unwrap(), before);
+    }
+
+    #[test]
+    fn commented_out_items_are_not_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = format!("{}<!--\n{}-->\n{}", block("a"), block("b"), block("c"));
+        let (store, file) = setup(dir.path(), &body);
+        run(&cfg(), &store, &file, t(30)).unwrap();
+        assert_eq!(state(&store, "b"), ItemState::Skipped);
+        assert_eq!(state(&store, "a"), ItemState::Published);
+    }
+
+    #[test]
+    fn a_link_edited_to_https_or_a_title_without_its_link_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        // a: the short link's scheme changed; b: only its title line is left; c: its full link
+        // without the trailing slash, with a tracking parameter.
+        let body = "... read more at [https://tm3.org/a](https://tm3.org/a)\n\n\
+                    **Post b** by Au\n\n\
+                    See http://a.example/c?utm_source=x too.\n";
+        let (store, file) = setup(dir.path(), body);
+        let r = run(&cfg(), &store, &file, t(30)).unwrap();
+        assert_eq!((r.published, r.skipped), (3, 0), "{r:?}");
+    }
+
+    #[test]
+    fn a_foreign_or_emptied_file_is_refused_and_records_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, file) = setup(dir.path(), "Nothing left.\n");
+        let err = run(&cfg(), &store, &file, t(30)).unwrap_err().to_string();
+        assert!(
+            err.contains("none of the 3 posts of its draft dtest"),
+            "{err}"
+        );
+        let foreign = dir.path().join("other.md");
+        std::fs::write(
+            &foreign,
+            "---\ntitle: Other\ndate: 2016-05-30\nroundup_draft: dffff\n---\n\n**X** by Y\n\n... read more at [https://other.example/x](https://other.example/x)\n",
+        )
+        .unwrap();
+        let err = run(&cfg(), &store, &foreign, t(30))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("no post of the store") && err.contains("dffff"),
+            "{err}"
+        );
+        assert!(store
+            .items()
+            .unwrap()
+            .iter()
+            .all(|i| i.state == ItemState::Unseen));
+        assert_eq!(store.meta::<LastPublished>(LAST_PUBLISHED).unwrap(), None);
+    }
+
+    #[test]
+    fn links_added_by_hand_are_recorded_and_their_feed_does_not_bring_them_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = format!(
+            "{}**A post the editor found** by Someone\n\n... read more at [http://other.example/found/](http://other.example/found/)\n",
+            block("a")
+        );
+        let (store, file) = setup(dir.path(), &body);
+        let r = run(&cfg(), &store, &file, t(30)).unwrap();
+        assert_eq!(r.by_hand.len(), 1);
+        assert_eq!(r.by_hand[0].title, "A post the editor found");
+        // Its feed delivers it later, by https and without the slash.
+        let mut from_feed = item("feedkey");
+        from_feed.link = "https://other.example/found".into();
+        let up = store.upsert_items(&[from_feed]).unwrap();
+        assert_eq!((up.new, up.unchanged), (0, 1));
+        let stored = store
+            .find_item("https://other.example/found")
+            .unwrap()
+            .unwrap();
+        assert_eq!(stored.state, ItemState::Published);
+        // Publishing the same file again finds it stored: nothing changes.
+        let r = run(&cfg(), &store, &file, t(31)).unwrap();
+        assert_eq!((r.changed, r.by_hand.len()), (0, 0));
     }
 
     #[test]
@@ -411,10 +684,10 @@ mod tests {
         for (name, text, want) in cases {
             let file = dir.path().join(name);
             std::fs::write(&file, text).unwrap();
-            let err = run(&cfg(), &store, &file).unwrap_err().to_string();
+            let err = run(&cfg(), &store, &file, t(30)).unwrap_err().to_string();
             assert!(err.contains(name) && err.contains(want), "{err}");
         }
-        let err = run(&cfg(), &store, &dir.path().join("missing.md")).unwrap_err();
+        let err = run(&cfg(), &store, &dir.path().join("missing.md"), t(30)).unwrap_err();
         assert!(err.to_string().contains("missing.md"), "{err}");
     }
 
@@ -424,49 +697,53 @@ mod tests {
         let store = Store::open(&dir.path().join("db")).unwrap();
         store.upsert_items(&[item("a"), item("b")]).unwrap();
         let code = store
-            .issue_code("https://a.example/a", "0123456789", "5")
+            .issue_code("https://a.example/a/", "0123456789", "5")
             .unwrap();
         let file = dir.path().join("saved-elsewhere.md");
         let text = format!("---\ntitle: T\ndate: 2016-05-17\n---\n[x](http://tm3.org/{code})\n");
         std::fs::write(&file, text).unwrap();
-        let r = run(&cfg(), &store, &file).unwrap();
+        let r = run(&cfg(), &store, &file, t(30)).unwrap();
         assert_eq!((r.published, r.skipped), (1, 0));
-        assert_eq!(
-            store.item("a").unwrap().unwrap().state,
-            ItemState::Published
-        );
-        assert_eq!(store.item("b").unwrap().unwrap().state, ItemState::Unseen);
+        assert_eq!(state(&store, "a"), ItemState::Published);
+        assert_eq!(state(&store, "b"), ItemState::Unseen);
+        let last: LastPublished = store.meta(LAST_PUBLISHED).unwrap().unwrap();
+        assert_eq!(last.selected_at, t(10), "the last post's first sighting");
     }
 
     #[test]
-    fn whole_links_only() {
-        assert!(contains_link("[x](http://tm3.org/6e)", "http://tm3.org/6e"));
-        assert!(contains_link("see http://tm3.org/6e.", "http://tm3.org/6e"));
-        assert!(!contains_link(
-            "[x](http://tm3.org/6ef)",
-            "http://tm3.org/6e"
-        ));
-        assert!(!contains_link("http://tm3.org/6e/x", "http://tm3.org/6e"));
-        assert!(contains_link("(https://x/a_%28b%29)", "https://x/a_(b)"));
-        assert!(!contains_link("anything", ""));
-    }
-
-    #[test]
-    fn skip_and_unskip_by_key_or_link() {
+    fn skip_and_unskip_by_key_prefix_link_or_short_link() {
         let dir = tempfile::tempdir().unwrap();
-        let store = Store::open(&dir.path().join("db")).unwrap();
-        store.upsert_items(&[item("a"), item("b")]).unwrap();
-        let done = set_state(
-            &store,
-            &["a".into(), "https://a.example/b".into()],
-            ItemState::Skipped,
+        let (store, file) = setup(dir.path(), &block("a"));
+        let code = store
+            .issue_code("https://a.example/c/", "0123456789", "5")
+            .unwrap();
+        let skip = |names: &[&str], force: bool| {
+            let names: Vec<String> = names.iter().map(|s| s.to_string()).collect();
+            set_state(&cfg(), &store, &names, ItemState::Skipped, force)
+        };
+        let done = skip(
+            &["http://a.example/b", &format!("https://tm3.org/{code}/")],
+            false,
         )
         .unwrap();
         assert_eq!(done.len(), 2);
-        assert_eq!(store.item("b").unwrap().unwrap().state, ItemState::Skipped);
-        set_state(&store, &["b".into()], ItemState::Unseen).unwrap();
-        assert_eq!(store.item("b").unwrap().unwrap().state, ItemState::Unseen);
-        let err = set_state(&store, &["a".into(), "nope".into()], ItemState::Skipped).unwrap_err();
-        assert!(err.to_string().contains("\"nope\""), "{err}");
+        assert_eq!(state(&store, "b"), ItemState::Skipped);
+        assert_eq!(state(&store, "c"), ItemState::Skipped);
+        store.upsert_items(&[item("zz1"), item("zz2")]).unwrap();
+        let err = skip(&["zz"], false).unwrap_err().to_string();
+        assert!(err.contains("zz1, zz2"), "{err}");
+        skip(&["zz2"], false).unwrap();
+        let err = skip(&["b", "nope"], false).unwrap_err().to_string();
+        assert!(err.contains("\"nope\""), "{err}");
+        // A published item is not skipped without --force.
+        run(&cfg(), &store, &file, t(30)).unwrap();
+        let err = skip(&["a"], false).unwrap_err().to_string();
+        assert!(
+            err.contains("--force") && err.contains("Roundup: May"),
+            "{err}"
+        );
+        assert_eq!(state(&store, "a"), ItemState::Published);
+        skip(&["a"], true).unwrap();
+        assert_eq!(state(&store, "a"), ItemState::Skipped);
     }
 }

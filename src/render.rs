@@ -165,9 +165,13 @@ impl std::fmt::Debug for Renderer {
 }
 
 impl Renderer {
-    /// Reads the template at `path` (read at every run, so editors can change it); when the
-    /// file does not exist, the built-in copy is used and `warning` says so.
-    pub fn load(path: &Path) -> Result<Renderer, RenderError> {
+    /// Reads the template at `path` (read at every run, so editors can change it); without
+    /// one, or when the named file does not exist, the built-in copy is used, and for a missing
+    /// file `warning` says so.
+    pub fn load(path: Option<&Path>) -> Result<Renderer, RenderError> {
+        let Some(path) = path else {
+            return Ok(Renderer::builtin());
+        };
         match std::fs::read_to_string(path) {
             Ok(text) => Renderer::compile(&path.display().to_string(), &text),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
@@ -325,7 +329,7 @@ mod tests {
     fn misspelt_field_in_an_editors_file_names_that_file() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("tests/fixtures/render/misspelt-field.md.hbs");
-        let err = Renderer::load(&path)
+        let err = Renderer::load(Some(&path))
             .unwrap()
             .render(&view())
             .unwrap_err()
@@ -348,13 +352,13 @@ mod tests {
     #[test]
     fn missing_template_file_falls_back_with_a_warning() {
         let dir = tempfile::tempdir().unwrap();
-        let r = Renderer::load(&dir.path().join("nope.hbs")).unwrap();
+        let r = Renderer::load(Some(&dir.path().join("nope.hbs"))).unwrap();
         assert!(r.warning.as_deref().unwrap().contains("nope.hbs"));
         let custom = dir.path().join("t.hbs");
         std::fs::write(&custom, "{{title}}|{{yaml title}}").unwrap();
         let mut v = view();
         v.title = "A: *b*".into();
-        let out = Renderer::load(&custom).unwrap().render(&v).unwrap();
+        let out = Renderer::load(Some(&custom)).unwrap().render(&v).unwrap();
         assert_eq!(out, "A: \\*b\\*|\"A: *b*\"\n");
     }
 

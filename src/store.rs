@@ -1,6 +1,8 @@
 //! The sled store and the only code that touches it. Trees:
-//! `items` (key -> Item), `links` (canonical link -> key), `sources` (name -> SourceState),
-//! `codes` (short code -> URL), `urls` (URL -> short code), `meta` (counters, last poll).
+//! `items` (key -> Item), `links` (canonical link -> key), `alike` (the comparable form of a
+//! link, see `extract::link::comparable` -> key), `sources` (name -> SourceState),
+//! `codes` (short code -> URL), `urls` (URL -> short code), `drafts` (draft id -> record),
+//! `meta` (counters, the window, which draft a file holds).
 //! Values are JSON. Writes that belong together go in one transaction; every command that
 //! changes something flushes before it returns.
 
@@ -11,6 +13,7 @@ use std::sync::{Arc, Mutex};
 use serde::{de::DeserializeOwned, Serialize};
 use sled::transaction::{ConflictableTransactionError, TransactionError, Transactional};
 
+use crate::extract::link::comparable;
 use crate::item::{Item, ItemState};
 use crate::source::SourceState;
 
@@ -49,6 +52,8 @@ pub struct Store {
     db: sled::Db,
     items: sled::Tree,
     links: sled::Tree,
+    alike: sled::Tree,
+    drafts: sled::Tree,
     sources: sled::Tree,
     codes: sled::Tree,
     urls: sled::Tree,
@@ -97,6 +102,8 @@ impl Store {
         Ok(Store {
             items: tree("items")?,
             links: tree("links")?,
+            alike: tree("alike")?,
+            drafts: tree("drafts")?,
             sources: tree("sources")?,
             codes: tree("codes")?,
             urls: tree("urls")?,
@@ -192,14 +199,19 @@ impl Store {
             reports.push(report);
         }
         let mut links = sled::Batch::default();
+        let mut alike = sled::Batch::default();
         for (link, key) in &pending_links {
             links.insert(link.as_bytes(), key.as_bytes());
+            if let Some(c) = comparable(link) {
+                alike.insert(c.as_bytes(), key.as_bytes());
+            }
         }
         let mut items = sled::Batch::default();
         for (key, item) in &pending_items {
             items.insert(key.as_bytes(), to_json(item));
         }
         self.links.apply_batch(links).map_err(|e| self.io(e))?;
+        self.alike.apply_batch(alike).map_err(|e| self.io(e))?;
         self.items.apply_batch(items).map_err(|e| self.io(e))?;
         Ok(reports)
     }
@@ -222,11 +234,7 @@ impl Store {
         }
         let key = match pending_links.get(&incoming.link) {
             Some(k) => Some(k.clone()),
-            None => self
-                .links
-                .get(incoming.link.as_bytes())
-                .map_err(|e| self.io(e))?
-                .map(|k| String::from_utf8_lossy(&k).into_owned()),
+            None => self.key_for_link(&incoming.link)?,
         };
         match key {
             Some(k) => by_key(&k),
@@ -241,19 +249,42 @@ impl Store {
         }
     }
 
-    /// Finds an item by its key or by its link.
+    /// The key stored for `link`: as written, else in comparable form (http or https, a
+    /// trailing slash, tracking parameters: an item an editor added by hand is found again when
+    /// its feed delivers it).
+    pub fn key_for_link(&self, link: &str) -> Result<Option<String>, StoreError> {
+        let found = match self.links.get(link.as_bytes()).map_err(|e| self.io(e))? {
+            Some(k) => Some(k),
+            None => match comparable(link) {
+                Some(c) => self.alike.get(c.as_bytes()).map_err(|e| self.io(e))?,
+                None => None,
+            },
+        };
+        Ok(found.map(|k| String::from_utf8_lossy(&k).into_owned()))
+    }
+
+    /// Finds an item by its key or by its link (in any comparable form).
     pub fn find_item(&self, key_or_link: &str) -> Result<Option<Item>, StoreError> {
         if let Some(item) = self.item(key_or_link)? {
             return Ok(Some(item));
         }
-        match self
-            .links
-            .get(key_or_link.as_bytes())
-            .map_err(|e| self.io(e))?
-        {
-            Some(k) => self.item(&String::from_utf8_lossy(&k)),
+        match self.key_for_link(key_or_link)? {
+            Some(k) => self.item(&k),
             None => Ok(None),
         }
+    }
+
+    /// Up to `limit` keys that start with `prefix`, in key order.
+    pub fn keys_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        self.items
+            .scan_prefix(prefix.as_bytes())
+            .keys()
+            .take(limit)
+            .map(|k| {
+                k.map(|k| String::from_utf8_lossy(&k).into_owned())
+                    .map_err(|e| self.io(e))
+            })
+            .collect()
     }
 
     /// Every item, in key order.
@@ -360,6 +391,53 @@ impl Store {
         }
     }
 
+    // ----------------------------------------------------------------------------- drafts
+
+    /// Stores a draft's record under `id`; `file`, when given, now holds that draft.
+    pub fn put_draft<T: Serialize>(
+        &self,
+        id: &str,
+        file: Option<&Path>,
+        record: &T,
+    ) -> Result<(), StoreError> {
+        self.drafts
+            .insert(id.as_bytes(), to_json(record))
+            .map_err(|e| self.io(e))?;
+        if let Some(file) = file {
+            self.meta
+                .insert(file_key(file).as_bytes(), id.as_bytes())
+                .map_err(|e| self.io(e))?;
+        }
+        Ok(())
+    }
+
+    pub fn draft<T: DeserializeOwned>(&self, id: &str) -> Result<Option<T>, StoreError> {
+        match self.drafts.get(id.as_bytes()).map_err(|e| self.io(e))? {
+            Some(v) => Ok(Some(self.decode("drafts", &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The id of the draft last written to `file`.
+    pub fn draft_id_for_file(&self, file: &Path) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .meta
+            .get(file_key(file).as_bytes())
+            .map_err(|e| self.io(e))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Every draft record, in id order.
+    pub fn drafts<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
+        self.drafts
+            .iter()
+            .map(|r| {
+                let (_, v) = r.map_err(|e| self.io(e))?;
+                self.decode("drafts", &v)
+            })
+            .collect()
+    }
+
     // ----------------------------------------------------------------------------- meta
 
     pub fn meta<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
@@ -375,6 +453,11 @@ impl Store {
             .map(|_| ())
             .map_err(|e| self.io(e))
     }
+}
+
+/// The meta key of the draft a file holds.
+fn file_key(file: &Path) -> String {
+    format!("draft-file:{}", file.display())
 }
 
 fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
@@ -400,7 +483,6 @@ mod tests {
             categories: vec![],
             state: ItemState::Unseen,
             roundup: None,
-            drafted_in: None,
         }
     }
 
@@ -445,6 +527,32 @@ mod tests {
         let stored = store.item("k1").unwrap().unwrap();
         assert_eq!(stored.state, ItemState::Published);
         assert_eq!(stored.title, "T");
+    }
+
+    #[test]
+    fn an_item_is_found_by_any_form_of_its_link_and_by_key_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        store
+            .upsert_items(&[
+                item("abc1", "https://a.example/p/"),
+                item("abd2", "https://a.example/q"),
+            ])
+            .unwrap();
+        let key = |l: &str| store.find_item(l).unwrap().map(|i| i.key);
+        assert_eq!(key("http://a.example/p").as_deref(), Some("abc1"));
+        assert_eq!(
+            key("https://www.a.example/p/?utm_source=x").as_deref(),
+            Some("abc1")
+        );
+        assert_eq!(key("https://a.example/r"), None);
+        assert_eq!(store.keys_with_prefix("ab", 5).unwrap(), ["abc1", "abd2"]);
+        assert_eq!(store.keys_with_prefix("abc", 5).unwrap(), ["abc1"]);
+        // The same post from a feed, by http instead of https, is the stored item.
+        let r = store
+            .upsert_items(&[item("feed-guid", "http://a.example/p")])
+            .unwrap();
+        assert_eq!((r.new, r.unchanged), (0, 1));
     }
 
     #[test]

@@ -28,7 +28,6 @@ fn item(key: &str, title: &str, published: DateTime<Utc>) -> Item {
         categories: vec![],
         state: ItemState::Unseen,
         roundup: None,
-        drafted_in: None,
     }
 }
 
@@ -159,14 +158,19 @@ async fn draft_publish_draft_shows_only_what_is_new() {
         .replace("published: false", "published: true");
     assert!(!edited.contains(&b.link) && !edited.contains(&short_link(&store, &b)));
     std::fs::write(&path, edited).unwrap();
-    let published = publish::run(&cfg, &store, &path).unwrap();
+    let published = publish::run(&cfg, &store, &path, at(5, 17)).unwrap();
     assert_eq!((published.published, published.skipped), (3, 2));
     assert_eq!(store.item("b").unwrap().unwrap().state, ItemState::Skipped);
     assert_eq!(store.item("c").unwrap().unwrap().state, ItemState::Skipped);
     let stored_a = store.item("a").unwrap().unwrap();
     assert_eq!(stored_a.state, ItemState::Published);
     assert_eq!(stored_a.roundup.as_ref().unwrap().date, at(5, 17));
-    assert_eq!(publish::run(&cfg, &store, &path).unwrap().changed, 0);
+    assert_eq!(
+        publish::run(&cfg, &store, &path, at(5, 17))
+            .unwrap()
+            .changed,
+        0
+    );
 
     // The next poll: a feed re-dates a published post and an old unseen one; two new posts.
     let mut a_redated = a.clone();
@@ -189,7 +193,7 @@ async fn draft_publish_draft_shows_only_what_is_new() {
     .await
     .unwrap();
     assert_eq!((second.items, second.series), (3, 0));
-    assert_eq!(second.since, at(5, 17));
+    assert_eq!(second.since, draft::Since::LastRoundup(at(5, 17)));
     let text2 = std::fs::read_to_string(second.path.as_ref().unwrap()).unwrap();
     for gone in [&a, &b, &c, &d, &ivan] {
         assert!(
@@ -239,6 +243,7 @@ async fn an_empty_window_still_writes_a_valid_post() {
     let opts = DraftOptions {
         since: None,
         out: Output::File(out.clone()),
+        force: false,
     };
     let report = draft::run(&cfg, &store, &shortener, &opts, at(5, 17))
         .await
@@ -251,7 +256,11 @@ async fn an_empty_window_still_writes_a_valid_post() {
         "{text}"
     );
     assert!(text.contains(&cfg.roundup.empty), "{text}");
-    // Publishing it is harmless and moves the window on.
-    let r = publish::run(&cfg, &store, &out).unwrap();
-    assert_eq!(r.changed, 0);
+    // Publishing it is refused: nothing would go out, and the window stays where it was.
+    let err = publish::run(&cfg, &store, &out, at(5, 18)).unwrap_err();
+    assert!(err.to_string().contains("none of the 0 posts"), "{err}");
+    assert_eq!(
+        draft::select::since(&cfg, &store, None, at(5, 18)).unwrap(),
+        draft::Since::Config(cfg.roundup.since.start(at(5, 18)))
+    );
 }

@@ -109,7 +109,7 @@ async fn draft_edit_publish_redate_draft_again() {
     let again = std::fs::read_to_string(dir.path().join("again.md")).unwrap();
     let strip_date = |s: &str| {
         s.lines()
-            .filter(|l| !l.starts_with("date:"))
+            .filter(|l| !l.starts_with("date:") && !l.starts_with("roundup_draft:"))
             .collect::<Vec<_>>()
             .join("\n")
     };

@@ -271,7 +271,6 @@ async fn a_draft_stops_asking_after_three_failures_in_a_row() {
             categories: vec![],
             state: ItemState::Unseen,
             roundup: None,
-            drafted_in: None,
         })
         .collect();
     server.store.upsert_items(&items).unwrap();

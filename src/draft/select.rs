@@ -1,25 +1,42 @@
 //! Which stored items a draft shows: unseen, inside the window, not the community's own
-//! roundups, in date order, with configured series gathered into their own lists.
+//! roundups, in date order, with configured series gathered into their own lists. The window
+//! is state: it starts where the last published roundup's content was selected.
 
 use std::cmp::Ordering;
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Order, Series};
 use crate::item::{Item, ItemState, RoundupRef};
 use crate::store::{Store, StoreError};
 use crate::when::Window;
 
-/// Meta key of the last published roundup (a `RoundupRef`).
+/// Meta key of the window: the last published roundup (a `LastPublished`).
+pub const LAST_PUBLISHED: &str = "last_published";
+
+/// Meta key of the last roundup as stores before draft records kept it (a `RoundupRef`,
+/// dated by its front matter). Read only when there is no `LAST_PUBLISHED`.
 pub const LAST_ROUNDUP: &str = "last_roundup";
+
+/// The published roundup the next window starts from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LastPublished {
+    /// The instant its content was selected: the next window starts here.
+    pub selected_at: DateTime<Utc>,
+    /// Its draft id, if it had one.
+    pub draft: Option<String>,
+    pub title: String,
+    pub file: String,
+    pub published_at: DateTime<Utc>,
+}
 
 /// Where a draft's window starts, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Since {
     /// `--since`.
     Given(DateTime<Utc>),
-    /// The date of the last published roundup: posts dated after it, and posts first seen after
-    /// it (a late feed that back-dates its posts) are new.
+    /// The selection instant of the last published roundup.
     LastRoundup(DateTime<Utc>),
     /// No roundup published yet: `roundup.since` back from now.
     Config(DateTime<Utc>),
@@ -32,15 +49,21 @@ impl Since {
         }
     }
 
-    fn admits(self, item: &Item) -> bool {
+    /// Items dated inside the window are new. After a roundup, so is an item first seen
+    /// inside the window and dated at most `late` before it (its feed was down or slow); an
+    /// older one is not new because it was first seen late (a feed added with its archive).
+    fn admits(self, item: &Item, late: chrono::Duration) -> bool {
         match self {
-            Since::LastRoundup(t) => item.published >= t || item.first_seen >= t,
+            Since::LastRoundup(t) => {
+                item.published >= t || (item.first_seen >= t && item.published >= t - late)
+            }
             Since::Given(t) | Since::Config(t) => item.published >= t,
         }
     }
 }
 
-/// `--since` if given, else the date of the last published roundup, else the config's window.
+/// `--since` if given, else the selection instant of the last published roundup, else the
+/// config's window.
 pub fn since(
     cfg: &Config,
     store: &Store,
@@ -49,6 +72,9 @@ pub fn since(
 ) -> Result<Since, StoreError> {
     if let Some(w) = given {
         return Ok(Since::Given(w.start(now)));
+    }
+    if let Some(last) = store.meta::<LastPublished>(LAST_PUBLISHED)? {
+        return Ok(Since::LastRoundup(last.selected_at));
     }
     Ok(match store.meta::<RoundupRef>(LAST_ROUNDUP)? {
         Some(last) => Since::LastRoundup(last.date),
@@ -86,6 +112,25 @@ impl Selection {
         self.series.is_empty() && self.items.is_empty()
     }
 
+    /// This selection without the items `drop` names by key.
+    pub fn without(&self, drop: impl Fn(&str) -> bool) -> Selection {
+        let mut series = self.series.clone();
+        for s in &mut series {
+            s.entries.retain(|e| !drop(&e.item.key));
+        }
+        series.retain(|s| !s.entries.is_empty());
+        Selection {
+            since: self.since,
+            series,
+            items: self
+                .items
+                .iter()
+                .filter(|i| !drop(&i.key))
+                .cloned()
+                .collect(),
+        }
+    }
+
     /// Every item, series first, in draft order.
     pub fn all(&self) -> impl Iterator<Item = &Item> {
         self.series
@@ -97,7 +142,7 @@ impl Selection {
 
 /// Picks the unseen items inside the window, leaves out the community's own roundups, orders
 /// by date (ties by key, so two drafts agree) and gathers series.
-pub fn select(cfg: &Config, items: Vec<Item>, since: Since) -> Selection {
+pub fn select(cfg: &Config, items: Vec<Item>, since: Since, late: chrono::Duration) -> Selection {
     let mut picked: Vec<Item> = items
         .into_iter()
         .filter(|i| i.state == ItemState::Unseen)
@@ -109,7 +154,7 @@ pub fn select(cfg: &Config, items: Vec<Item>, since: Since) -> Selection {
             }
             web
         })
-        .filter(|i| since.admits(i))
+        .filter(|i| since.admits(i, late))
         .filter(|i| !cfg.roundup.own_posts.is_match(&i.title))
         .collect();
     picked.sort_by(|a, b| by_date(cfg.roundup.order, a, b));
@@ -218,9 +263,10 @@ mod tests {
             categories: vec![],
             state: ItemState::Unseen,
             roundup: None,
-            drafted_in: None,
         }
     }
+
+    const WEEK: chrono::Duration = chrono::Duration::days(7);
 
     fn keys(items: &[Item]) -> Vec<&str> {
         items.iter().map(|i| i.key.as_str()).collect()
@@ -239,21 +285,31 @@ mod tests {
             published,
             skipped,
         ];
-        let sel = select(&c, items, Since::Given(day(5)));
+        let sel = select(&c, items, Since::Given(day(5)), WEEK);
         assert_eq!(keys(&sel.items), ["edge"]);
     }
 
     #[test]
-    fn after_a_roundup_late_arrivals_count_as_new() {
+    fn after_a_roundup_late_arrivals_count_as_new_within_the_grace() {
         let c = cfg("");
-        let mut late = item("late", "Back-dated", 1);
+        let week = chrono::Duration::days(7);
+        // Its feed was down: dated before the window, first seen inside it.
+        let mut late = item("late", "Back-dated", 5);
         late.first_seen = day(12);
-        let items = vec![late.clone(), item("old", "Old", 2)];
+        // A feed added with its archive: first seen inside the window, dated long before it.
+        let mut archive = item("archive", "From the archive", 1);
+        archive.first_seen = day(12);
+        // Seen before the window and dated before it: the last roundup had its chance.
+        let old = item("old", "Old", 9);
+        let items = vec![late, archive, old, item("new", "New", 11)];
         assert_eq!(
-            keys(&select(&c, items.clone(), Since::LastRoundup(day(10))).items),
-            ["late"]
+            keys(&select(&c, items.clone(), Since::LastRoundup(day(10)), week).items),
+            ["late", "new"]
         );
-        assert!(select(&c, items, Since::Given(day(10))).is_empty());
+        assert_eq!(
+            keys(&select(&c, items, Since::Given(day(10)), week).items),
+            ["new"]
+        );
     }
 
     #[test]
@@ -264,6 +320,7 @@ mod tests {
             &cfg(""),
             vec![bad, item("ok", "Ok", 9)],
             Since::Given(day(1)),
+            WEEK,
         );
         assert_eq!(keys(&sel.items), ["ok"]);
     }
@@ -271,10 +328,10 @@ mod tests {
     #[test]
     fn order_follows_the_config() {
         let items = vec![item("b", "B", 9), item("a", "A", 3), item("c", "C", 9)];
-        let sel = select(&cfg(""), items.clone(), Since::Given(day(1)));
+        let sel = select(&cfg(""), items.clone(), Since::Given(day(1)), WEEK);
         assert_eq!(keys(&sel.items), ["a", "b", "c"]);
         let newest = cfg("[roundup]\norder = \"newest-first\"\n");
-        let sel = select(&newest, items, Since::Given(day(1)));
+        let sel = select(&newest, items, Since::Given(day(1)), WEEK);
         // Same date: by key, so two drafts agree.
         assert_eq!(keys(&sel.items), ["b", "c", "a"]);
     }
@@ -286,7 +343,7 @@ mod tests {
             item("own2", "RDO Blog Roundup, week of May 9", 9),
             item("x", "Blogs about RDO", 9),
         ];
-        let sel = select(&cfg(""), items, Since::Given(day(1)));
+        let sel = select(&cfg(""), items, Since::Given(day(1)), WEEK);
         assert_eq!(keys(&sel.items), ["x"]);
     }
 
@@ -305,7 +362,7 @@ mod tests {
             item("i3", "What did you do in Mitaka", 6),
             item("no", "What did you do in Mitakaish times", 7),
         ];
-        let sel = select(&c, items, Since::Given(day(1)));
+        let sel = select(&c, items, Since::Given(day(1)), WEEK);
         assert_eq!(sel.series.len(), 1);
         let labels: Vec<&str> = sel.series[0]
             .entries
@@ -325,7 +382,7 @@ mod tests {
     #[test]
     fn series_without_posts_are_dropped() {
         let c = cfg("[[series]]\nprefix = \"Nothing\"\nintro = \"x\"\n");
-        let sel = select(&c, vec![item("a", "A", 3)], Since::Given(day(1)));
+        let sel = select(&c, vec![item("a", "A", 3)], Since::Given(day(1)), WEEK);
         assert!(sel.series.is_empty());
     }
 }

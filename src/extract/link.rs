@@ -50,9 +50,47 @@ pub fn canonical(href: Option<&str>, base: Option<&Url>) -> Result<String, LinkE
     Ok(url.into())
 }
 
+/// The form in which two links to the same post compare equal, whatever an editor or a feed
+/// did to them: no scheme (http and https are one), host without `www.`, no default port, no
+/// trailing slash, no fragment, no tracking parameters. `None` for what is not an http(s) URL.
+pub fn comparable(link: &str) -> Option<String> {
+    let canon = canonical(Some(link), None).ok()?;
+    let url = Url::parse(&canon).ok()?;
+    let host = url.host_str()?.to_ascii_lowercase();
+    let host = host.strip_prefix("www.").unwrap_or(&host);
+    let mut out = String::from(host);
+    if let Some(port) = url.port() {
+        out.push(':');
+        out.push_str(&port.to_string());
+    }
+    out.push_str(url.path().trim_end_matches('/'));
+    if let Some(q) = url.query().filter(|q| !q.is_empty()) {
+        out.push('?');
+        out.push_str(q);
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn comparable_links_ignore_scheme_slash_www_and_tracking() {
+        let c = |l: &str| comparable(l).unwrap();
+        assert_eq!(c("http://blog.example/p/"), c("https://blog.example/p"));
+        assert_eq!(
+            c("https://www.Blog.example/p?utm_source=x#c"),
+            c("http://blog.example/p")
+        );
+        assert_eq!(c("http://127.0.0.1:8080/6n"), "127.0.0.1:8080/6n");
+        assert_ne!(
+            c("https://blog.example/p?id=1"),
+            c("https://blog.example/p?id=2")
+        );
+        assert_eq!(comparable("javascript:alert(1)"), None);
+        assert_eq!(comparable("not a link"), None);
+    }
 
     #[test]
     fn removes_tracking_parameters_and_fragment() {

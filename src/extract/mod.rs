@@ -104,7 +104,6 @@ pub fn extract(feed: &ParsedFeed, cx: &Context<'_>) -> Extracted {
             categories,
             state: ItemState::Unseen,
             roundup: None,
-            drafted_in: None,
         });
     }
     out

@@ -1,0 +1,137 @@
+//! The record a draft leaves in the store, and the id its file carries. `publish` reads both
+//! back; the next `draft` uses them to tell a file roundup wrote from one an editor changed.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::store::{Store, StoreError};
+
+/// The front-matter key that carries a draft's id. Sites (Jekyll, Hugo, Middleman) ignore keys
+/// they do not know, so a reader of the post never sees it.
+pub const ID_KEY: &str = "roundup_draft";
+
+/// What the store remembers of a draft.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DraftRecord {
+    pub id: String,
+    /// The post's title, as rendered.
+    pub title: String,
+    /// When its content was selected (full precision): the next window starts here once it is
+    /// published.
+    pub selected_at: DateTime<Utc>,
+    /// Where the window it showed started.
+    pub window_start: DateTime<Utc>,
+    /// Its posts, in draft order, with the links it printed.
+    pub items: Vec<DraftedItem>,
+    /// The file it was written to (absolute); none for standard output.
+    pub file: Option<PathBuf>,
+    /// blake3 of the bytes last written to `file`: a file that differs was edited.
+    pub hash: Option<String>,
+    /// When it was published, if it was.
+    #[serde(default)]
+    pub published: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DraftedItem {
+    pub key: String,
+    pub link: String,
+    /// The link the draft printed (short, or the full one).
+    pub shown: String,
+}
+
+impl DraftRecord {
+    pub fn holds(&self, key: &str) -> bool {
+        self.items.iter().any(|d| d.key == key)
+    }
+}
+
+/// A new draft id: a letter and twelve hex digits, unique to this store and instant.
+pub fn new_id(store: &Store, now: DateTime<Utc>) -> String {
+    let mut h = blake3::Hasher::new();
+    h.update(store.path().to_string_lossy().as_bytes());
+    h.update(&now.timestamp_nanos_opt().unwrap_or_default().to_le_bytes());
+    h.update(&std::process::id().to_le_bytes());
+    h.update(
+        &std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos()
+            .to_le_bytes(),
+    );
+    format!("d{}", &h.finalize().to_hex()[..12])
+}
+
+pub fn hash(text: &str) -> String {
+    blake3::hash(text.as_bytes()).to_hex().to_string()
+}
+
+/// Puts `roundup_draft: <id>` as the last line of the front matter; a text without front
+/// matter (a custom template) gets it as an HTML comment at the end instead.
+pub fn stamp(text: &str, id: &str) -> String {
+    if let Some(rest) = text.strip_prefix("---\n") {
+        let end = if rest.starts_with("---\n") {
+            Some(0) // empty front matter
+        } else {
+            rest.find("\n---\n").map(|i| i + 1)
+        };
+        if let Some(end) = end {
+            let split = 4 + end;
+            return format!("{}{ID_KEY}: {id}\n{}", &text[..split], &text[split..]);
+        }
+    }
+    format!("{}\n<!-- {ID_KEY}: {id} -->\n", text.trim_end())
+}
+
+/// The draft id a file carries, in its front matter or a comment.
+pub fn id_in(text: &str) -> Option<String> {
+    text.match_indices(ID_KEY).find_map(|(at, _)| {
+        let rest = text[at + ID_KEY.len()..].strip_prefix(':')?;
+        let id: String = rest
+            .trim_start_matches([' ', '\t', '"', '\''])
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect();
+        (!id.is_empty()).then_some(id)
+    })
+}
+
+/// The record of the draft `text` (the content of `file`) came from: by the id it carries,
+/// else by what was last written to `file`.
+pub fn find(store: &Store, file: &Path, text: &str) -> Result<Option<DraftRecord>, StoreError> {
+    if let Some(id) = id_in(text) {
+        if let Some(rec) = store.draft(&id)? {
+            return Ok(Some(rec));
+        }
+    }
+    match store.draft_id_for_file(file)? {
+        Some(id) => store.draft(&id),
+        None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_id_goes_into_the_front_matter_and_comes_back() {
+        let text = "---\ntitle: x\npublished: false\n---\n\nbody\n";
+        let stamped = stamp(text, "d0123456789ab");
+        assert_eq!(
+            stamped,
+            "---\ntitle: x\npublished: false\nroundup_draft: d0123456789ab\n---\n\nbody\n"
+        );
+        assert_eq!(id_in(&stamped).as_deref(), Some("d0123456789ab"));
+        let plain = stamp("# Roundup\n\nbody\n", "dfeed");
+        assert!(
+            plain.ends_with("<!-- roundup_draft: dfeed -->\n"),
+            "{plain}"
+        );
+        assert_eq!(id_in(&plain).as_deref(), Some("dfeed"));
+        assert_eq!(id_in("roundup_draft:\n"), None);
+        assert_eq!(id_in("no id"), None);
+    }
+}
