@@ -47,7 +47,7 @@ pub enum Command {
     /// Poll, then render a draft of the unseen items; print where it went
     Draft {
         /// Start of the window: a date (2016-05-01) or a span back from now (3w, 21d)
-        /// [default: the last published roundup, else [roundup] since]
+        /// [default: where the last published roundup's posts were selected, else [roundup] since]
         #[arg(long, value_name = "WHEN")]
         since: Option<String>,
         /// Write the draft here ("-" for standard output) instead of [roundup] drafts_dir
@@ -60,7 +60,7 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
-    /// Mark what the edited draft still holds as published, the rest skipped
+    /// Mark what the edited draft still shows as published, the rest skipped
     Publish {
         /// The edited draft
         file: PathBuf,

@@ -254,6 +254,7 @@ impl Draft<'_> {
             items: drafted,
             hash: path.as_ref().map(|_| record::hash(&text)),
             file: path,
+            edited: false,
             published: None,
         };
         Ok((rec, text))
@@ -307,6 +308,7 @@ impl Draft<'_> {
         record.items.extend(drafted);
         record.selected_at = self.now;
         record.hash = Some(record::hash(&merged));
+        record.edited = true;
         record.file = Some(path.to_owned());
         Ok((record, Written::Merged { added: count }, merged))
     }

@@ -61,4 +61,8 @@ pub struct Item {
     pub state: ItemState,
     #[serde(default)]
     pub roundup: Option<RoundupRef>,
+    /// When an editor put it back (`roundup unskip`): it is in every draft, whatever its date,
+    /// until it is published or skipped again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub returned: Option<DateTime<Utc>>,
 }

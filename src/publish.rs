@@ -34,14 +34,14 @@ pub enum PublishError {
     },
     #[error("cannot publish {path}: {problem}")]
     FrontMatter { path: PathBuf, problem: String },
-    #[error("cannot publish {path}: it holds no post of the store {store} and no draft id of it{id}; was it drafted with another config or store? Nothing was recorded")]
+    #[error("cannot publish {path}: it holds no post and no draft id of the store {store}{id}; was it drafted with another config or store? Nothing was recorded")]
     Foreign {
         path: PathBuf,
         store: PathBuf,
         /// ", only the id dxxx of another store" when the file carries one.
         id: String,
     },
-    #[error("cannot publish {path}: it holds none of the {count} posts of its draft {id} (deleted or commented out), so nothing would go out; nothing was recorded. To leave them out of the next draft, `roundup skip` them; to start over, `roundup draft --force`")]
+    #[error("cannot publish {path}: it holds none of the {count} posts of its draft {id} (deleted or commented out), so nothing would go out; nothing was recorded. To leave them out of the next draft, `roundup skip` them")]
     NothingKept {
         path: PathBuf,
         id: String,
@@ -51,7 +51,7 @@ pub enum PublishError {
     UnknownItem(String),
     #[error("{name:?} is the start of more than one key ({keys}); give more of the key")]
     Ambiguous { name: String, keys: String },
-    #[error("{name:?} ({title}) went out in \"{roundup}\"; pass --force to {verb} it anyway")]
+    #[error("{name:?} ({title}) went out in {roundup}; pass --force to {verb} it anyway")]
     Published {
         name: String,
         title: String,
@@ -133,14 +133,17 @@ pub fn run(
     if let Some(rec) = &record {
         reading.draft_items(store, rec, &page)?;
     }
+    let foreign_id = record::id_in(&text).filter(|_| record.is_none());
     let by_hand = reading.linked_items(cfg, store, &page)?;
     match &record {
-        None if reading.seen.is_empty() => {
+        // A file that carries the draft id of another store came from another store, whatever
+        // its links happen to match (two stores may share a shortener's address).
+        None if reading.seen.is_empty() || foreign_id.is_some() => {
             return Err(PublishError::Foreign {
                 path: file.to_owned(),
                 store: store.path().to_owned(),
-                id: record::id_in(&text)
-                    .map(|id| format!(", only the id {id} of another store"))
+                id: foreign_id
+                    .map(|id| format!(" (its draft id {id} is not in it)"))
                     .unwrap_or_default(),
             })
         }
@@ -239,6 +242,7 @@ impl Reading<'_> {
             return;
         }
         let mut next = item.clone();
+        next.returned = None;
         if keep {
             next.state = ItemState::Published;
             next.roundup = Some(self.roundup.clone());
@@ -359,6 +363,7 @@ fn hand_item(h: &HandAdded, roundup: &RoundupRef, now: DateTime<Utc>) -> Item {
         categories: vec![],
         state: ItemState::Published,
         roundup: Some(roundup.clone()),
+        returned: None,
     }
 }
 
@@ -513,6 +518,7 @@ mod tests {
             categories: vec![],
             state: ItemState::Unseen,
             roundup: None,
+            returned: None,
         }
     }
 
@@ -542,6 +548,7 @@ mod tests {
                 .collect(),
             file: Some(file.clone()),
             hash: None,
+            edited: false,
             published: None,
         };
         store.put_draft("dtest", Some(&file), &rec).unwrap();

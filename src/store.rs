@@ -483,6 +483,7 @@ mod tests {
             categories: vec![],
             state: ItemState::Unseen,
             roundup: None,
+            returned: None,
         }
     }
 

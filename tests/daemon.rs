@@ -329,3 +329,52 @@ async fn sigkill_at_any_point_loses_nothing_and_duplicates_nothing() {
         "nothing lost, nothing duplicated"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_scheduled_draft_keeps_an_editors_edits() {
+    let feeds = feed_server(3, Duration::ZERO).await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let path = write_config(dir.path(), feeds, 1, port);
+    // A draft every second, the poll with it.
+    let config = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("draft = \"0 0 1 1 *\"", "draft = \"* * * * * *\"")
+        .replace("poll = \"* * * * * *\"", "poll = \"0 0 1 1 *\"");
+    std::fs::write(&path, config).unwrap();
+    let mut daemon = start_daemon(dir.path());
+    let drafts = dir.path().join("drafts");
+    let log = || std::fs::read_to_string(dir.path().join("daemon.log")).unwrap_or_default();
+    let runs = || log().matches("scheduled draft").count();
+    let started = Instant::now();
+    let file = loop {
+        let found = std::fs::read_dir(&drafts)
+            .ok()
+            .and_then(|mut d| d.next())
+            .map(|e| e.unwrap().path());
+        if let Some(f) = found.filter(|_| runs() > 0) {
+            break f;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(20),
+            "no draft: {}",
+            log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let text = std::fs::read_to_string(&file).unwrap();
+    let edited = text.replacen("\n\n**", "\n\nThe editor was here.\n\n**", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&file, &edited).unwrap();
+
+    // Two more scheduled drafts run; the editor's file is left as it was.
+    let before = runs();
+    while runs() < before + 2 {
+        assert!(started.elapsed() < Duration::from_secs(30), "{}", log());
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), edited);
+    assert!(log().contains("your edits"), "{}", log());
+    signal(&daemon, "-TERM");
+    assert_eq!(wait_exit(&mut daemon, Duration::from_secs(10)), Some(0));
+}

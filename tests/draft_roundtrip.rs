@@ -28,6 +28,7 @@ fn item(key: &str, title: &str, published: DateTime<Utc>) -> Item {
         categories: vec![],
         state: ItemState::Unseen,
         roundup: None,
+        returned: None,
     }
 }
 

@@ -271,6 +271,7 @@ async fn a_draft_stops_asking_after_three_failures_in_a_row() {
             categories: vec![],
             state: ItemState::Unseen,
             roundup: None,
+            returned: None,
         })
         .collect();
     server.store.upsert_items(&items).unwrap();

@@ -29,6 +29,10 @@ pub struct DraftRecord {
     pub file: Option<PathBuf>,
     /// blake3 of the bytes last written to `file`: a file that differs was edited.
     pub hash: Option<String>,
+    /// The file holds an editor's edits (roundup added posts to it in place): even when it
+    /// is byte for byte what roundup last wrote, it is not roundup's to replace.
+    #[serde(default)]
+    pub edited: bool,
     /// When it was published, if it was.
     #[serde(default)]
     pub published: Option<DateTime<Utc>>,

@@ -53,6 +53,9 @@ impl Since {
     /// inside the window and dated at most `late` before it (its feed was down or slow); an
     /// older one is not new because it was first seen late (a feed added with its archive).
     fn admits(self, item: &Item, late: chrono::Duration) -> bool {
+        if item.returned.is_some() {
+            return true;
+        }
         match self {
             Since::LastRoundup(t) => {
                 item.published >= t || (item.first_seen >= t && item.published >= t - late)
@@ -263,6 +266,7 @@ mod tests {
             categories: vec![],
             state: ItemState::Unseen,
             roundup: None,
+            returned: None,
         }
     }
 
@@ -307,8 +311,15 @@ mod tests {
             ["late", "new"]
         );
         assert_eq!(
-            keys(&select(&c, items, Since::Given(day(10)), week).items),
+            keys(&select(&c, items.clone(), Since::Given(day(10)), week).items),
             ["new"]
+        );
+        // An editor put the old one back: it is in the draft whatever its date.
+        let mut items = items;
+        items[2].returned = Some(day(13));
+        assert_eq!(
+            keys(&select(&c, items, Since::LastRoundup(day(10)), week).items),
+            ["old", "late", "new"]
         );
     }
 

@@ -44,7 +44,7 @@ pub fn plan(store: &Store, path: &Path, force: bool) -> Result<Plan, StoreError>
             .is_some_and(|t| rec.hash.as_deref() == Some(record::hash(t).as_str()))
     };
     if let Some(rec) = &found {
-        if rec.published.is_none() && ours_unedited(rec) {
+        if rec.published.is_none() && !rec.edited && ours_unedited(rec) {
             return Ok(Plan::Replace(rec.clone()));
         }
     }

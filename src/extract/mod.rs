@@ -104,6 +104,7 @@ pub fn extract(feed: &ParsedFeed, cx: &Context<'_>) -> Extracted {
             categories,
             state: ItemState::Unseen,
             roundup: None,
+            returned: None,
         });
     }
     out

@@ -31,7 +31,7 @@ pub fn set_state(
                 name: name.clone(),
                 title: item.title.clone(),
                 roundup: r
-                    .map(|r| format!("{} of {}", r.title, r.date.format("%Y-%m-%d")))
+                    .map(|r| format!("\"{}\" of {}", r.title, r.date.format("%Y-%m-%d")))
                     .unwrap_or_else(|| "a roundup".into()),
                 verb: if state == ItemState::Skipped {
                     "skip"
@@ -44,11 +44,12 @@ pub fn set_state(
             items.push(item);
         }
     }
+    let now = chrono::Utc::now();
     for item in &mut items {
         item.state = state;
-        if state != ItemState::Published {
-            item.roundup = None;
-        }
+        item.roundup = None;
+        // Put back by an editor: in the next draft whatever its date.
+        item.returned = (state == ItemState::Unseen).then_some(now);
     }
     store.put_items(&items)?;
     store.flush()?;
