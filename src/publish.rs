@@ -636,7 +636,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("no post of the store") && err.contains("dffff"),
+            err.contains("no post and no draft id of the store") && err.contains("dffff"),
             "{err}"
         );
         assert!(store

@@ -319,7 +319,7 @@ mod tests {
         items[2].returned = Some(day(13));
         assert_eq!(
             keys(&select(&c, items, Since::LastRoundup(day(10)), week).items),
-            ["old", "late", "new"]
+            ["late", "old", "new"]
         );
     }
 
