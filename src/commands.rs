@@ -450,7 +450,7 @@ async fn draft(env: &Env, args: DraftArgs<'_>, reply: &mut Reply) -> anyhow::Res
     };
     let shown = display_path(path);
     let _ = writeln!(reply.stdout, "{shown}");
-    let line = match &report.written {
+    let mut line = match &report.written {
         Written::Fresh | Written::Replaced | Written::Stdout => format!("wrote {shown}: {what}"),
         Written::Merged { added } => format!(
             "updated {shown} in place: your edits are kept, {} that arrived since added after the last post",
@@ -459,15 +459,14 @@ async fn draft(env: &Env, args: DraftArgs<'_>, reply: &mut Reply) -> anyhow::Res
         Written::Unchanged => format!(
             "left {shown} as it is: it has your edits, and nothing new arrived since it was written"
         ),
-        Written::Beside { original, why } => format!(
-            "left {} alone ({why}); wrote {shown}: {what}",
-            display_path(original)
-        ),
         Written::Forced { backup } => format!(
             "wrote {shown}: {what}; what was there is kept in {}",
             display_path(backup)
         ),
     };
+    if let Some((original, why)) = &report.left_alone {
+        line = format!("left {} alone ({why}); {line}", display_path(original));
+    }
     let _ = writeln!(reply.stderr, "{line}");
     Ok(())
 }

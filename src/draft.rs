@@ -21,7 +21,7 @@ use crate::when::Window;
 
 pub use record::{DraftRecord, DraftedItem};
 pub use select::{select, Selection, Since, LAST_PUBLISHED, LAST_ROUNDUP};
-use target::{Known, Plan};
+use target::{Action, Known, Plan};
 
 /// Shortener failures in a row after which a draft stops asking it.
 const MAX_SHORTEN_FAILURES: usize = 3;
@@ -77,8 +77,6 @@ pub enum Written {
     Merged { added: usize },
     /// The editor's file, left as it was: nothing arrived since it was written.
     Unchanged,
-    /// The file at `original` was left alone (`why`); the draft went beside it.
-    Beside { original: PathBuf, why: String },
     /// `--force`: replaced, the old file kept at `backup`.
     Forced { backup: PathBuf },
     /// Standard output.
@@ -105,6 +103,9 @@ pub struct DraftReport {
     /// Where the window started, and why there.
     pub since: Since,
     pub written: Written,
+    /// The file asked for, left alone (published, or not roundup's), and why: the draft went
+    /// beside it.
+    pub left_alone: Option<(PathBuf, String)>,
 }
 
 /// Renders a draft of the unseen items of the window and writes it where `opts.out` says,
@@ -128,8 +129,8 @@ pub async fn run(
         Output::Stdout => None,
     };
     let plan = match &target {
-        Some(p) => target::plan(store, p, opts.force)?,
-        None => Plan::Fresh,
+        Some(p) => Some(target::plan(store, p, opts.force)?),
+        None => None,
     };
     let mut draft = Draft {
         cfg,
@@ -144,34 +145,34 @@ pub async fn run(
     draft
         .warnings
         .extend(draft.renderer.warning.iter().cloned());
-    let (record, written, text) = match (plan, target) {
-        (Plan::Merge { record, text }, Some(path)) => {
-            draft.merge(&selection, record, &text, &path).await?
+    let left_alone = plan.as_ref().and_then(|p| p.left_alone.clone());
+    let (record, written, text) = match plan {
+        None => {
+            let id = record::new_id(store, now);
+            let (record, text) = draft.whole(&selection, id, None).await?;
+            (record, Written::Stdout, text)
         }
-        (plan, path) => {
-            let (id, written, path) = match (plan, path) {
-                (Plan::Replace(rec), p) => (rec.id, Written::Replaced, p),
-                (Plan::Beside { path, why }, Some(original)) => (
-                    record::new_id(store, now),
-                    Written::Beside { original, why },
-                    Some(path),
-                ),
-                (Plan::Force { backup }, Some(p)) => {
-                    std::fs::copy(&p, &backup).map_err(|source| DraftError::Backup {
-                        path: p.clone(),
+        Some(Plan {
+            path,
+            action: Action::Merge { record, text },
+            ..
+        }) => draft.merge(&selection, record, &text, &path).await?,
+        Some(Plan { path, action, .. }) => {
+            let (id, written) = match action {
+                Action::Replace(rec) => (rec.id, Written::Replaced),
+                Action::Force { backup } => {
+                    std::fs::copy(&path, &backup).map_err(|source| DraftError::Backup {
+                        path: path.clone(),
                         backup: backup.clone(),
                         source,
                     })?;
-                    (
-                        record::new_id(store, now),
-                        Written::Forced { backup },
-                        Some(p),
-                    )
+                    (record::new_id(store, now), Written::Forced { backup })
                 }
-                (_, None) => (record::new_id(store, now), Written::Stdout, None),
-                (_, p) => (record::new_id(store, now), Written::Fresh, p),
+                Action::Fresh | Action::Merge { .. } => {
+                    (record::new_id(store, now), Written::Fresh)
+                }
             };
-            let (record, text) = draft.whole(&selection, id, path).await?;
+            let (record, text) = draft.whole(&selection, id, Some(path)).await?;
             (record, written, text)
         }
     };
@@ -192,6 +193,7 @@ pub async fn run(
         text: (opts.out == Output::Stdout).then_some(text),
         since,
         written,
+        left_alone,
     })
 }
 

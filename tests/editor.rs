@@ -242,6 +242,9 @@ async fn after_a_publish_only_what_is_new_comes_back() {
     let (out, err) = desk.ok(&["draft", "--no-poll", "--out", "first.md"]).await;
     assert!(out.trim().ends_with("first-2.md"), "{out}");
     assert!(err.contains("was published"), "{err}");
+    // Drafting again goes on with that one rather than piling up first-3.md, first-4.md...
+    let (out, _) = desk.ok(&["draft", "--no-poll", "--out", "first.md"]).await;
+    assert!(out.trim().ends_with("first-2.md"), "{out}");
 
     // A new post afterwards: exactly that post.
     let mut more = archive.clone();

@@ -53,7 +53,8 @@ impl Since {
     /// inside the window and dated at most `late` before it (its feed was down or slow); an
     /// older one is not new because it was first seen late (a feed added with its archive).
     fn admits(self, item: &Item, late: chrono::Duration) -> bool {
-        if item.returned.is_some() {
+        // Put back by an editor: wanted in the next draft, unless `--since` says otherwise.
+        if item.returned.is_some() && !matches!(self, Since::Given(_)) {
             return true;
         }
         match self {

@@ -11,64 +11,96 @@ use super::record::{self, DraftRecord};
 use crate::extract::link::comparable;
 use crate::store::{Store, StoreError};
 
-/// What to do with the draft's file.
+/// What to do with a file.
 #[derive(Debug)]
-pub enum Plan {
+pub enum Action {
     /// Nothing there yet.
     Fresh,
     /// roundup's own file, unedited: replaced, under the same draft id.
     Replace(DraftRecord),
     /// Edited: posts that arrived since go in after the last post, nothing else changes.
     Merge { record: DraftRecord, text: String },
-    /// Left alone; the draft goes to `path` instead, for the reason `why`.
-    Beside { path: PathBuf, why: String },
     /// `--force`: replaced; what was there is copied to `backup` first.
     Force { backup: PathBuf },
 }
 
+/// Where a draft goes and what it does there.
+#[derive(Debug)]
+pub struct Plan {
+    pub path: PathBuf,
+    pub action: Action,
+    /// The file asked for, left alone, and why (published, or not roundup's).
+    pub left_alone: Option<(PathBuf, String)>,
+}
+
 /// Decides what a draft written to `path` does, looking at the file and the store's records.
+/// A file that must be left alone sends the draft to the first numbered name beside it that
+/// is free or holds a draft of ours (`x-2.md`, `x-3.md`, ...), so drafting again goes on
+/// updating that one.
 pub fn plan(store: &Store, path: &Path, force: bool) -> Result<Plan, StoreError> {
-    let bytes = match std::fs::read(path) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Plan::Fresh),
-        // Unreadable: writing over it would fail the same way; let the write name the error.
-        Err(_) => return Ok(Plan::Fresh),
-    };
-    let text = String::from_utf8(bytes).ok();
-    let found = match &text {
-        Some(t) => record::find(store, path, t)?,
-        None => None,
-    };
-    let ours_unedited = |rec: &DraftRecord| {
-        text.as_deref()
-            .is_some_and(|t| rec.hash.as_deref() == Some(record::hash(t).as_str()))
-    };
-    if let Some(rec) = &found {
-        if rec.published.is_none() && !rec.edited && ours_unedited(rec) {
-            return Ok(Plan::Replace(rec.clone()));
-        }
-    }
-    if force {
-        return Ok(Plan::Force {
-            backup: free_name(path, |n| match n {
-                1 => format!("{}.bak", file_name(path)),
-                n => format!("{}.bak.{n}", file_name(path)),
-            }),
+    let (stem, ext) = split_name(path);
+    let dir = path.parent().unwrap_or(Path::new(""));
+    let mut left_alone = None;
+    for n in 1.. {
+        let candidate = match n {
+            1 => path.to_owned(),
+            n => dir.join(format!("{stem}-{n}{ext}")),
+        };
+        let action = match look(store, &candidate)? {
+            // `--force` replaces the editor's file, a published one or a stranger's.
+            Look::Use(Action::Merge { .. }) | Look::LeaveAlone(_) if force && n == 1 => {
+                Action::Force {
+                    backup: free_name(path, |n| match n {
+                        1 => format!("{}.bak", file_name(path)),
+                        n => format!("{}.bak.{n}", file_name(path)),
+                    }),
+                }
+            }
+            Look::Use(action) => action,
+            Look::LeaveAlone(why) => {
+                left_alone.get_or_insert((candidate, why));
+                continue;
+            }
+        };
+        return Ok(Plan {
+            path: candidate,
+            action,
+            left_alone,
         });
     }
-    let why = match (found, text) {
-        (Some(rec), _) if rec.published.is_some() => format!(
-            "it was published on {}",
-            rec.published.map(short_time).unwrap_or_default()
-        ),
-        (Some(record), Some(text)) => return Ok(Plan::Merge { record, text }),
-        _ => "roundup did not write it (or wrote it with another store)".to_owned(),
+    unreachable!("some numbered name is free")
+}
+
+enum Look {
+    Use(Action),
+    LeaveAlone(String),
+}
+
+/// What a draft may do with the file at `path`.
+fn look(store: &Store, path: &Path) -> Result<Look, StoreError> {
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        // Missing, or unreadable: a write there fails the same way, and names the error.
+        Err(_) => return Ok(Look::Use(Action::Fresh)),
     };
-    let (stem, ext) = split_name(path);
-    Ok(Plan::Beside {
-        path: free_name(path, |n| format!("{stem}-{}{ext}", n + 1)),
-        why,
-    })
+    let Ok(text) = String::from_utf8(bytes) else {
+        return Ok(Look::LeaveAlone("roundup did not write it".into()));
+    };
+    let Some(rec) = record::find(store, path, &text)? else {
+        return Ok(Look::LeaveAlone(
+            "roundup did not write it, or wrote it with another store".into(),
+        ));
+    };
+    if let Some(when) = rec.published {
+        return Ok(Look::LeaveAlone(format!(
+            "it was published on {}",
+            short_time(when)
+        )));
+    }
+    if !rec.edited && rec.hash.as_deref() == Some(record::hash(&text).as_str()) {
+        return Ok(Look::Use(Action::Replace(rec)));
+    }
+    Ok(Look::Use(Action::Merge { record: rec, text }))
 }
 
 fn short_time(t: chrono::DateTime<chrono::Utc>) -> String {
@@ -238,6 +270,24 @@ mod tests {
     fn with_no_post_left_they_go_at_the_end() {
         let out = insert_after_last_post("---\nt: 1\n---\n\nAll gone.\n", &[], "NEW", "...");
         assert_eq!(out, "---\nt: 1\n---\n\nAll gone.\n\nNEW\n");
+    }
+
+    #[test]
+    fn a_file_roundup_did_not_write_is_left_alone_and_its_neighbour_reused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let path = dir.path().join("draft.md");
+        std::fs::write(&path, "the editor's own notes").unwrap();
+        let p = plan(&store, &path, false).unwrap();
+        assert_eq!(p.path, dir.path().join("draft-2.md"));
+        assert!(matches!(p.action, Action::Fresh));
+        assert_eq!(p.left_alone.unwrap().0, path);
+        // With --force it is replaced, a backup kept.
+        let p = plan(&store, &path, true).unwrap();
+        assert_eq!(p.path, path);
+        assert!(
+            matches!(p.action, Action::Force { ref backup } if backup.ends_with("draft.md.bak"))
+        );
     }
 
     #[test]
