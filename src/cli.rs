@@ -29,6 +29,10 @@ pub struct Cli {
     #[arg(long, short = 'q', global = true, conflicts_with = "verbose")]
     pub quiet: bool,
 
+    /// How long to wait for another roundup command to finish with the store (0: do not wait)
+    #[arg(long, global = true, value_name = "DURATION", default_value = "60s")]
+    pub wait: String,
+
     #[command(subcommand)]
     pub command: Command,
 }

@@ -114,7 +114,7 @@ pub async fn execute(cmd: &Command, env: &Env) -> anyhow::Result<Reply> {
             reply.stdout = if *json {
                 items_json(env, &items)?
             } else {
-                format_items(&items)
+                format_items(env, &items)
             };
         }
         Command::Skip { items, force } => {
@@ -270,7 +270,8 @@ fn items_json(env: &Env, items: &[Item]) -> anyhow::Result<String> {
     Ok(serde_json::to_string_pretty(&rows)? + "\n")
 }
 
-fn format_items(items: &[Item]) -> String {
+fn format_items(env: &Env, items: &[Item]) -> String {
+    let shortener = shortener(env).ok();
     let mut out = String::new();
     for i in items {
         let _ = write!(
@@ -285,7 +286,11 @@ fn format_items(items: &[Item]) -> String {
         if let Some(r) = &i.roundup {
             let _ = write!(out, " [in {} of {}]", r.title, r.date.format("%Y-%m-%d"));
         }
-        let _ = writeln!(out, "\n    {}", i.link);
+        let _ = write!(out, "\n    {}", i.link);
+        if let Some(short) = shortener.as_ref().and_then(|s| s.stored(&i.link)) {
+            let _ = write!(out, "  {short}");
+        }
+        out.push('\n');
     }
     let _ = writeln!(out, "{} items", items.len());
     out
@@ -513,6 +518,20 @@ async fn publish(env: &Env, file: &std::path::Path, reply: &mut Reply) -> anyhow
             h.title, h.link
         );
     }
+    if r.revived > 0 {
+        let _ = writeln!(
+            reply.stdout,
+            "note: {} that had been skipped went out in it and now count as published",
+            plural(r.revived, "post", "posts")
+        );
+    }
+    if r.earlier > 0 {
+        let _ = writeln!(
+            reply.stdout,
+            "note: {} in it went out in earlier roundups; they stay recorded there",
+            plural(r.earlier, "post", "posts")
+        );
+    }
     Ok(())
 }
 
@@ -523,14 +542,15 @@ fn set_state(
     force: bool,
     reply: &mut Reply,
 ) -> anyhow::Result<()> {
-    let changed = crate::publish::set_state(&env.cfg, &env.store, items, state, force)?;
-    for i in &changed {
+    let marked = crate::publish::set_state(&env.cfg, &env.store, items, state, force)?;
+    for m in &marked {
+        let already = if m.was == state { "already " } else { "" };
         let _ = writeln!(
             reply.stdout,
-            "{}  {:<9}  {}",
-            i.key,
-            i.state.as_str(),
-            i.title
+            "{}  {already}{}  {}",
+            m.item.key,
+            state.as_str(),
+            m.item.title
         );
     }
     Ok(())

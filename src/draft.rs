@@ -258,6 +258,7 @@ impl Draft<'_> {
             file: path,
             edited: false,
             published: None,
+            published_hash: None,
         };
         Ok((rec, text))
     }

@@ -4,12 +4,16 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use clap::Parser as _;
 use roundup::cli::{Cli, Command};
 use roundup::commands::{self, Env, Reply, EXIT_BAD_CONFIG, EXIT_FAILURE};
 use roundup::config::{self, Config};
 use roundup::store::{Store, StoreError};
+
+/// How often a command waiting for the store tries it again.
+const LOCK_POLL: Duration = Duration::from_millis(100);
 
 fn main() -> ExitCode {
     // Usage errors exit with 1: 2 means "done, but some sources failed".
@@ -71,6 +75,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
             return Ok(EXIT_BAD_CONFIG);
         }
     };
+    let wait = config::parse_duration(&cli.wait).ok_or_else(|| {
+        anyhow::anyhow!("--wait {:?}: give a duration like 60s, 5m or 0", cli.wait)
+    })?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()?;
@@ -78,8 +85,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         if cli.command == Command::Daemon {
             return roundup::daemon::run(cfg).await.map(|()| 0);
         }
-        let reply = match Store::open(&cfg.store.path) {
-            Ok(store) => {
+        let reply = match open_store(&cfg, wait).await? {
+            Some(store) => {
                 let mut env = Env::new(cfg, store)?;
                 env.progress =
                     std::io::stderr().is_terminal() && !cli.quiet && !wants_json(&cli.command);
@@ -87,16 +94,44 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 env.store.flush()?;
                 reply
             }
-            Err(StoreError::Locked { .. }) => {
+            None => {
                 let mut cmd = cli.command.clone();
                 cmd.absolutize(&std::env::current_dir()?);
                 tracing::debug!("store locked: sending the command to the daemon");
                 roundup::control::send(&cfg, &cmd).await?
             }
-            Err(e) => return Err(e.into()),
         };
         Ok(print_reply(&reply))
     })
+}
+
+/// Opens the store, waiting up to `wait` while another roundup command holds it (saying once
+/// what it waits for, as cargo does for its lock). `None`: the daemon holds it, so the command
+/// goes through the daemon's control API.
+async fn open_store(cfg: &Config, wait: Duration) -> anyhow::Result<Option<Store>> {
+    let started = Instant::now();
+    let mut told = false;
+    loop {
+        match Store::open(&cfg.store.path) {
+            Ok(store) => return Ok(Some(store)),
+            Err(StoreError::Locked { .. }) => {
+                let daemon = roundup::control::control_file_path(&cfg.store.path).exists();
+                if daemon || started.elapsed() >= wait {
+                    return Ok(None);
+                }
+                if !told {
+                    eprintln!(
+                        "waiting for the store {}: another roundup command is using it (up to {}s; --wait sets how long)",
+                        cfg.store.path.display(),
+                        wait.as_secs()
+                    );
+                    told = true;
+                }
+                tokio::time::sleep(LOCK_POLL).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 fn wants_json(cmd: &Command) -> bool {

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use crate::config::{Config, ShortenerKind};
-use crate::draft::read::{visible, FoundLink, Page};
+use crate::draft::read::{unescape, visible, FoundLink, Page};
 use crate::draft::record::{self, DraftRecord};
 use crate::draft::select::{LastPublished, LAST_PUBLISHED};
 use crate::extract::link::{canonical, comparable};
@@ -27,7 +27,7 @@ pub const BY_HAND: &str = "(added by hand)";
 
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    #[error("cannot read the draft {path}: {source}")]
+    #[error("cannot read the draft {path}")]
     Read {
         path: PathBuf,
         source: std::io::Error,
@@ -41,17 +41,13 @@ pub enum PublishError {
         /// ", only the id dxxx of another store" when the file carries one.
         id: String,
     },
-    #[error("cannot publish {path}: it holds none of the {count} posts of its draft {id} (deleted or commented out), so nothing would go out; nothing was recorded. To leave them out of the next draft, `roundup skip` them")]
-    NothingKept {
-        path: PathBuf,
-        id: String,
-        count: usize,
-    },
-    #[error("no stored item has the key, key prefix or link {0:?}; `roundup items` lists them")]
+    #[error("cannot publish {path}: {what}, so nothing would go out; nothing was recorded")]
+    NothingKept { path: PathBuf, what: String },
+    #[error("no stored item has the key, key prefix, link or short link \"{0}\"; `roundup items` lists them")]
     UnknownItem(String),
-    #[error("{name:?} is the start of more than one key ({keys}); give more of the key")]
+    #[error("\"{name}\" names more than one item ({keys}); give more of the key")]
     Ambiguous { name: String, keys: String },
-    #[error("{name:?} ({title}) went out in {roundup}; pass --force to {verb} it anyway")]
+    #[error("\"{name}\" ({title}) went out in {roundup}; pass --force to {verb} it anyway")]
     Published {
         name: String,
         title: String,
@@ -66,6 +62,7 @@ pub enum PublishError {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HandAdded {
     pub title: String,
+    pub author: String,
     pub link: String,
 }
 
@@ -87,6 +84,10 @@ pub struct PublishReport {
     pub changed: usize,
     /// Links to posts the store did not know, now recorded as published.
     pub by_hand: Vec<HandAdded>,
+    /// Posts it holds that went out in earlier roundups (they stay there).
+    pub earlier: usize,
+    /// Posts that were skipped and are published now.
+    pub revived: usize,
 }
 
 /// Publishes the edited draft `file` at `now`: see the module's documentation. A file that
@@ -129,6 +130,8 @@ pub fn run(
         kept: Vec::new(),
         published: 0,
         skipped: 0,
+        earlier: 0,
+        revived: 0,
     };
     if let Some(rec) = &record {
         reading.draft_items(store, rec, &page)?;
@@ -148,15 +151,41 @@ pub fn run(
             })
         }
         Some(rec) if reading.kept.is_empty() && by_hand.is_empty() => {
+            let what = match rec.items.len() {
+                0 => format!("its draft {} had no posts (nothing new had arrived)", rec.id),
+                n => format!(
+                    "it holds none of the {n} posts of its draft {} (deleted or commented out); to leave them out of the next draft, `roundup skip` them",
+                    rec.id
+                ),
+            };
             return Err(PublishError::NothingKept {
                 path: file.to_owned(),
-                id: rec.id.clone(),
-                count: rec.items.len(),
-            })
+                what,
+            });
         }
         _ => {}
     }
 
+    let digest = record::hash(&text);
+    if record
+        .as_ref()
+        .is_some_and(|r| r.published_hash.as_deref() == Some(digest.as_str()))
+    {
+        // The very file published before: what changed since (an unskip) stands.
+        return Ok(PublishReport {
+            file: file.to_owned(),
+            title,
+            date,
+            draft: roundup.draft.clone(),
+            kept: reading.kept.len(),
+            published: 0,
+            skipped: 0,
+            changed: 0,
+            by_hand: Vec::new(),
+            earlier: 0,
+            revived: 0,
+        });
+    }
     let hand_items: Vec<Item> = by_hand
         .iter()
         .map(|h| hand_item(h, &roundup, now))
@@ -170,10 +199,9 @@ pub fn run(
         None => reading.kept.iter().copied().max().unwrap_or(now),
     };
     if let Some(mut rec) = record.clone() {
-        if rec.published.is_none() {
-            rec.published = Some(now);
-            store.put_draft(&rec.id, None, &rec)?;
-        }
+        rec.published.get_or_insert(now);
+        rec.published_hash = Some(digest);
+        store.put_draft(&rec.id, None, &rec)?;
     }
     let last = store.meta::<LastPublished>(LAST_PUBLISHED)?;
     if last.as_ref().is_none_or(|l| l.selected_at <= selected_at) {
@@ -202,6 +230,8 @@ pub fn run(
         skipped: reading.skipped,
         changed: reading.changed.len() + hand_items.len(),
         by_hand,
+        earlier: reading.earlier,
+        revived: reading.revived,
     })
 }
 
@@ -216,6 +246,8 @@ struct Reading<'a> {
     kept: Vec<DateTime<Utc>>,
     published: usize,
     skipped: usize,
+    earlier: usize,
+    revived: usize,
 }
 
 impl Reading<'_> {
@@ -239,7 +271,13 @@ impl Reading<'_> {
             self.kept.push(item.first_seen);
         }
         if self.elsewhere(&item) {
+            if keep {
+                self.earlier += 1;
+            }
             return;
+        }
+        if keep && item.state == ItemState::Skipped {
+            self.revived += 1;
         }
         let mut next = item.clone();
         next.returned = None;
@@ -304,8 +342,10 @@ impl Reading<'_> {
                 continue;
             };
             if hand_seen.insert(c) {
+                let (title, author) = hand_credit(l, &lines);
                 by_hand.push(HandAdded {
-                    title: hand_title(l, &lines).unwrap_or_else(|| canon.clone()),
+                    title: title.unwrap_or_else(|| canon.clone()),
+                    author,
                     link: canon,
                 });
             }
@@ -330,23 +370,34 @@ fn fixed_texts(cfg: &Config) -> Vec<String> {
     out
 }
 
-/// The title of a post added by hand: its markdown link text, else the bold title line
-/// above the link.
-fn hand_title(l: &FoundLink, lines: &[&str]) -> Option<String> {
-    if let Some(t) = l.text.as_deref().map(str::trim) {
-        if !t.is_empty() && !t.starts_with("http://") && !t.starts_with("https://") {
-            return Some(t.replace('\\', ""));
-        }
-    }
-    lines[..=l.line.min(lines.len().saturating_sub(1))]
+/// The title and author of a post added by hand: its markdown link text, else the bold title
+/// line above the link (`**Title** by Author`).
+fn hand_credit(l: &FoundLink, lines: &[&str]) -> (Option<String>, String) {
+    let title_line = lines[..=l.line.min(lines.len().saturating_sub(1))]
         .iter()
         .rev()
         .take(8)
         .find_map(|line| {
             let rest = line.trim().strip_prefix("**")?;
-            let title = &rest[..rest.find("**")?];
-            Some(title.replace('\\', "")).filter(|t| !t.trim().is_empty())
-        })
+            let end = rest.find("**")?;
+            let title = unescape(&rest[..end]).trim().to_owned();
+            let author = rest[end + 2..]
+                .trim()
+                .strip_prefix("by ")
+                .map(|a| unescape(a).trim().to_owned())
+                .unwrap_or_default();
+            (!title.is_empty()).then_some((title, author))
+        });
+    let link_text = l
+        .text
+        .as_deref()
+        .map(|t| unescape(t).trim().to_owned())
+        .filter(|t| !t.is_empty() && !t.starts_with("http://") && !t.starts_with("https://"));
+    match (link_text, title_line) {
+        (Some(text), _) => (Some(text), String::new()),
+        (None, Some((title, author))) => (Some(title), author),
+        (None, None) => (None, String::new()),
+    }
 }
 
 fn hand_item(h: &HandAdded, roundup: &RoundupRef, now: DateTime<Utc>) -> Item {
@@ -356,7 +407,7 @@ fn hand_item(h: &HandAdded, roundup: &RoundupRef, now: DateTime<Utc>) -> Item {
         source: BY_HAND.to_owned(),
         link: h.link.clone(),
         title: h.title.clone(),
-        author: String::new(),
+        author: h.author.clone(),
         summary: String::new(),
         published: now,
         first_seen: now,
@@ -550,6 +601,7 @@ mod tests {
             hash: None,
             edited: false,
             published: None,
+            published_hash: None,
         };
         store.put_draft("dtest", Some(&file), &rec).unwrap();
         std::fs::write(
@@ -658,6 +710,7 @@ mod tests {
         let r = run(&cfg(), &store, &file, t(30)).unwrap();
         assert_eq!(r.by_hand.len(), 1);
         assert_eq!(r.by_hand[0].title, "A post the editor found");
+        assert_eq!(r.by_hand[0].author, "Someone");
         // Its feed delivers it later, by https and without the slash.
         let mut from_feed = item("feedkey");
         from_feed.link = "https://other.example/found".into();
@@ -715,6 +768,52 @@ mod tests {
         assert_eq!(state(&store, "b"), ItemState::Unseen);
         let last: LastPublished = store.meta(LAST_PUBLISHED).unwrap().unwrap();
         assert_eq!(last.selected_at, t(10), "the last post's first sighting");
+    }
+
+    #[test]
+    fn skip_takes_a_short_code_a_link_without_scheme_and_an_escaped_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let mut under = item("u");
+        under.link = "https://a.example/json_feed/".into();
+        store.upsert_items(&[item("a"), item("b"), under]).unwrap();
+        let code = store
+            .issue_code("https://a.example/a/", "0123456789", "5")
+            .unwrap();
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let m = set_state(&cfg(), &store, &names(&[&code]), ItemState::Skipped, false).unwrap();
+        assert_eq!((m[0].item.key.as_str(), m[0].was), ("a", ItemState::Unseen));
+        let m = set_state(
+            &cfg(),
+            &store,
+            &names(&["tm3.org/5"]),
+            ItemState::Skipped,
+            false,
+        )
+        .unwrap();
+        assert_eq!(
+            (m[0].item.key.as_str(), m[0].was),
+            ("a", ItemState::Skipped)
+        );
+        set_state(
+            &cfg(),
+            &store,
+            &names(&["a.example/b"]),
+            ItemState::Skipped,
+            false,
+        )
+        .unwrap();
+        assert_eq!(state(&store, "b"), ItemState::Skipped);
+        // As a draft shows it in text: markdown-escaped.
+        set_state(
+            &cfg(),
+            &store,
+            &names(&["https://a.example/json\\_feed/"]),
+            ItemState::Skipped,
+            false,
+        )
+        .unwrap();
+        assert_eq!(state(&store, "u"), ItemState::Skipped);
     }
 
     #[test]

@@ -256,7 +256,11 @@ async fn without_a_daemon_a_locked_store_is_explained() {
     )
     .unwrap();
     let _held = roundup::store::Store::open(&dir.path().join("state/x.db")).unwrap();
-    let out = roundup(dir.path(), &["--config", "roundup.toml", "sources"]).await;
+    let out = roundup(
+        dir.path(),
+        &["--config", "roundup.toml", "--wait", "1s", "sources"],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -24,7 +24,7 @@ fn rss(blog: &str, posts: &[Post]) -> String {
         .map(|(n, days)| {
             let date = (now - Duration::days(*days) - Duration::hours(1)).to_rfc2822();
             format!(
-                "<item><title>{blog} post {n}</title><link>https://{blog}.example/{n}/</link>\
+                "<item><title>{blog} post {n}</title><link>https://{blog}.example/{n}/a_post/</link>\
                  <guid>https://{blog}.example/?p={n}</guid><pubDate>{date}</pubDate>\
                  <description>&lt;p&gt;The first paragraph of {blog} post {n} says what it is about.&lt;/p&gt;</description></item>"
             )
@@ -68,9 +68,13 @@ impl Desk {
             addr,
             feeds,
         };
+        let shortener = if extra.contains("[shortener]") {
+            ""
+        } else {
+            "[shortener]\nkind = \"builtin\"\nbase_url = \"https://tm3.org/\"\nstart = \"6e\"\n"
+        };
         let mut config = format!(
-            "[store]\npath = \"state/db\"\n\n[roundup]\nsince = \"3w\"\n{extra}\n\n\
-             [shortener]\nkind = \"builtin\"\nbase_url = \"https://tm3.org/\"\nstart = \"6e\"\n"
+            "[store]\npath = \"state/db\"\n\n[roundup]\nsince = \"3w\"\n{extra}\n\n{shortener}"
         );
         for (blog, posts) in blogs {
             desk.set_feed(blog, posts);
@@ -378,7 +382,10 @@ async fn publish_reads_the_file_as_the_editor_means_it() {
     std::fs::write(desk.config(), config).unwrap();
     desk.feeds.lock().unwrap().insert(
         "friend".into(),
-        rss("friend", &[(9, 0)]).replace("https://friend.example/9/", "http://friend.example/rdo"),
+        rss("friend", &[(9, 0)]).replace(
+            "https://friend.example/9/a_post/",
+            "http://friend.example/rdo",
+        ),
     );
     desk.ok(&["draft", "--out", "next.md"]).await;
     assert!(
@@ -479,4 +486,32 @@ async fn a_relative_store_path_is_the_config_folders_from_anywhere() {
         "no second store in the working folder"
     );
     assert!(site.join("state/db").exists());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn with_full_links_an_unedited_draft_publishes_exactly_its_posts() {
+    // No shortener: the draft shows each post's full link as text, markdown-escaped
+    // (`a\\_post`), which must not read as a post added by hand.
+    let desk = Desk::new(
+        &[("blog", &[(1, 3), (2, 2)])],
+        "\n[shortener]\nkind = \"none\"",
+    )
+    .await;
+    desk.ok(&["draft", "--out", "d.md"]).await;
+    assert!(
+        desk.read("d.md").contains("a\\_post"),
+        "{}",
+        desk.read("d.md")
+    );
+    let (out, _) = desk.ok(&["publish", "d.md"]).await;
+    assert!(out.contains("published 2 items, skipped 0"), "{out}");
+    assert!(!out.contains("added by hand"), "{out}");
+    assert_eq!(desk.items("all").await.len(), 2);
+
+    // Publishing the very same file again changes nothing, not even an unskip made since.
+    desk.ok(&["unskip", "--force", "https://blog.example/1/a_post/"])
+        .await;
+    let (out, _) = desk.ok(&["publish", "d.md"]).await;
+    assert!(out.contains("nothing changed"), "{out}");
+    assert_eq!(desk.items("unseen").await.len(), 1);
 }

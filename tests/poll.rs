@@ -412,10 +412,28 @@ async fn a_second_process_is_told_plainly_that_the_store_is_in_use() {
     )
     .unwrap();
     let store = roundup::store::Store::open(&dir.path().join("state/x.db")).unwrap();
-    let out = roundup(dir.path(), &["--config", "roundup.toml", "items"]).await;
-    drop(store);
+    let out = roundup(
+        dir.path(),
+        &["--config", "roundup.toml", "--wait", "0", "items"],
+    )
+    .await;
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("locked by another process"), "{err}");
+    assert!(
+        !err.contains("waiting for"),
+        "--wait 0 does not wait: {err}"
+    );
+
+    // By default a command waits for the one holding the store, saying so once.
+    let held = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        drop(store);
+    });
+    let out = roundup(dir.path(), &["--config", "roundup.toml", "items"]).await;
+    held.join().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert_eq!(err.matches("waiting for the store").count(), 1, "{err}");
     assert!(!err.contains("WouldBlock"), "not sled's lock error: {err}");
 }

@@ -73,7 +73,8 @@ pub fn links(text: &str) -> Vec<FoundLink> {
             let len = line[start..]
                 .find(|c: char| c.is_whitespace() || "<>\"')]`".contains(c))
                 .unwrap_or(line.len() - start);
-            let url = line[start..start + len].trim_end_matches(['.', ',', ';', ':', '!', '?']);
+            let url =
+                unescape(line[start..start + len].trim_end_matches(['.', ',', ';', ':', '!', '?']));
             from = start + len.max(1);
             if url.len() <= "https://".len() {
                 continue;
@@ -83,12 +84,26 @@ pub fn links(text: &str) -> Vec<FoundLink> {
                 .and_then(|before| before.rfind('[').map(|open| &before[open + 1..]))
                 .map(str::to_owned);
             out.push(FoundLink {
-                url: url.to_owned(),
+                url,
                 text,
                 line: n,
                 quoted,
             });
         }
+    }
+    out
+}
+
+/// `text` without markdown's backslash escapes (`json\\_feed` -> `json_feed`): a link shown as
+/// text in a draft is escaped, and a URL parser would read the backslash as a slash.
+pub fn unescape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek().is_some_and(|n| n.is_ascii_punctuation()) {
+            continue;
+        }
+        out.push(c);
     }
     out
 }
@@ -182,6 +197,14 @@ mod tests {
             "RDO Mitaka released"
         ));
         assert!(!is_title_line("anything", ""));
+    }
+
+    #[test]
+    fn links_shown_as_escaped_text_are_read_unescaped() {
+        let found = links("[http://x.org/json\\_feed](http://x.org/json_feed)\n");
+        assert_eq!(found[0].url, "http://x.org/json_feed");
+        assert_eq!(found[1].url, "http://x.org/json_feed");
+        assert_eq!(unescape("a\\*b\\\\c\\d"), "a*b\\c\\d");
     }
 
     #[test]

@@ -36,6 +36,10 @@ pub struct DraftRecord {
     /// When it was published, if it was.
     #[serde(default)]
     pub published: Option<DateTime<Utc>>,
+    /// blake3 of the file as last published: publishing the same bytes again changes nothing
+    /// (not even what `skip` or `unskip` did since).
+    #[serde(default)]
+    pub published_hash: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,7 +2,8 @@
 //! prefix, its link in any form, or the short link a draft printed) changes state. A published
 //! item is not taken out of its roundup without `--force`.
 
-use crate::config::Config;
+use crate::config::{Config, ShortenerKind};
+use crate::draft::read::unescape;
 use crate::draft::record::DraftRecord;
 use crate::extract::link::comparable;
 use crate::item::{Item, ItemState};
@@ -13,6 +14,13 @@ use super::{short_link_target, PublishError};
 /// Keys shown when a prefix matches several items.
 const AMBIGUOUS_SHOWN: usize = 5;
 
+/// An item `skip` or `unskip` named, with the state it was in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Marked {
+    pub item: Item,
+    pub was: ItemState,
+}
+
 /// Sets the state of the items `names` name. Every name is resolved and checked before
 /// anything changes; an unknown or ambiguous one is an error naming it.
 pub fn set_state(
@@ -21,14 +29,15 @@ pub fn set_state(
     names: &[String],
     state: ItemState,
     force: bool,
-) -> Result<Vec<Item>, PublishError> {
-    let mut items: Vec<Item> = Vec::new();
+) -> Result<Vec<Marked>, PublishError> {
+    let mut marked: Vec<Marked> = Vec::new();
     for name in names {
-        let item = resolve(cfg, store, name.trim())?;
+        let name = unescape(name.trim());
+        let item = resolve(cfg, store, &name)?;
         if item.state == ItemState::Published && state != ItemState::Published && !force {
             let r = item.roundup.as_ref();
             return Err(PublishError::Published {
-                name: name.clone(),
+                name,
                 title: item.title.clone(),
                 roundup: r
                     .map(|r| format!("\"{}\" of {}", r.title, r.date.format("%Y-%m-%d")))
@@ -40,20 +49,28 @@ pub fn set_state(
                 },
             });
         }
-        if !items.iter().any(|i| i.key == item.key) {
-            items.push(item);
+        if !marked.iter().any(|m| m.item.key == item.key) {
+            marked.push(Marked {
+                was: item.state,
+                item,
+            });
         }
     }
     let now = chrono::Utc::now();
-    for item in &mut items {
-        item.state = state;
-        item.roundup = None;
+    let mut changed = Vec::new();
+    for m in &mut marked {
+        if m.was == state {
+            continue;
+        }
+        m.item.state = state;
+        m.item.roundup = None;
         // Put back by an editor: in the next draft whatever its date.
-        item.returned = (state == ItemState::Unseen).then_some(now);
+        m.item.returned = (state == ItemState::Unseen).then_some(now);
+        changed.push(m.item.clone());
     }
-    store.put_items(&items)?;
+    store.put_items(&changed)?;
     store.flush()?;
-    Ok(items)
+    Ok(marked)
 }
 
 /// The item `name` names: a key, a link in any comparable form, a short link (builtin, or
@@ -66,7 +83,19 @@ fn resolve(cfg: &Config, store: &Store, name: &str) -> Result<Item, PublishError
     if let Some(item) = store.find_item(name)? {
         return Ok(item);
     }
-    if let Some(c) = comparable(name) {
+    // A link without its scheme, as some terminals and chat tools show it.
+    let with_scheme = format!("http://{name}");
+    let link = if !name.contains("://") && name.contains('/') && comparable(&with_scheme).is_some()
+    {
+        with_scheme.as_str()
+    } else {
+        name
+    };
+    if let Some(c) = comparable(link).filter(|_| link.contains("://")) {
+        let name = link;
+        if let Some(item) = store.find_item(name)? {
+            return Ok(item);
+        }
         if let Some(target) = short_link_target(cfg, store, name)? {
             if let Some(item) = store.find_item(&target)? {
                 return Ok(item);
@@ -86,7 +115,28 @@ fn resolve(cfg: &Config, store: &Store, name: &str) -> Result<Item, PublishError
         }
         return Err(unknown());
     }
+    // A builtin short code alone (`6e`), unless it is also the start of keys.
+    let by_code = match cfg.shortener.kind {
+        ShortenerKind::Builtin => match store.target_of(name)? {
+            Some(target) => store.find_item(&target)?,
+            None => None,
+        },
+        _ => None,
+    };
     let keys = store.keys_with_prefix(name, AMBIGUOUS_SHOWN + 1)?;
+    if let Some(item) = by_code {
+        if keys.iter().all(|k| *k == item.key) {
+            return Ok(item);
+        }
+        return Err(PublishError::Ambiguous {
+            name: name.to_owned(),
+            keys: format!(
+                "short link {name}: {}, and keys {}",
+                item.key,
+                keys.join(", ")
+            ),
+        });
+    }
     match keys.as_slice() {
         [] => Err(unknown()),
         [key] => store.item(key)?.ok_or_else(unknown),
