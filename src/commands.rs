@@ -292,7 +292,7 @@ fn format_items(env: &Env, items: &[Item]) -> String {
         }
         out.push('\n');
     }
-    let _ = writeln!(out, "{} items", items.len());
+    let _ = writeln!(out, "{}", plural(items.len(), "item", "items"));
     out
 }
 
@@ -501,15 +501,21 @@ async fn publish(env: &Env, file: &std::path::Path, reply: &mut Reply) -> anyhow
             r.title
         );
     } else {
-        let _ = writeln!(
-            reply.stdout,
-            "published {} items, skipped {} in \"{}\" of {} ({} changed)",
-            r.published,
+        let mut line = format!(
+            "published {}, skipped {} in \"{}\" of {}",
+            plural(r.published, "item", "items"),
             r.skipped,
             r.title,
             r.date.format("%Y-%m-%d"),
-            r.changed
         );
+        if r.updated > 0 {
+            let _ = write!(
+                line,
+                "; {} already published in it now carry its new title or date",
+                plural(r.updated, "post", "posts")
+            );
+        }
+        let _ = writeln!(reply.stdout, "{line}");
     }
     for h in &r.by_hand {
         let _ = writeln!(
@@ -518,11 +524,10 @@ async fn publish(env: &Env, file: &std::path::Path, reply: &mut Reply) -> anyhow
             h.title, h.link
         );
     }
-    if r.revived > 0 {
+    for title in &r.revived {
         let _ = writeln!(
             reply.stdout,
-            "note: {} that had been skipped went out in it and now count as published",
-            plural(r.revived, "post", "posts")
+            "note: \"{title}\" had been skipped; it is in this roundup, so it counts as published"
         );
     }
     if r.earlier > 0 {

@@ -34,15 +34,19 @@ pub enum PublishError {
     },
     #[error("cannot publish {path}: {problem}")]
     FrontMatter { path: PathBuf, problem: String },
-    #[error("cannot publish {path}: it holds no post and no draft id of the store {store}{id}; was it drafted with another config or store? Nothing was recorded")]
+    #[error("cannot publish {path}: none of its links is a post of the store {store}, and it carries no draft id of it{id}; was it drafted with another config or store? Nothing was recorded")]
     Foreign {
         path: PathBuf,
         store: PathBuf,
         /// ", only the id dxxx of another store" when the file carries one.
         id: String,
     },
-    #[error("cannot publish {path}: {what}, so nothing would go out; nothing was recorded")]
-    NothingKept { path: PathBuf, what: String },
+    #[error("cannot publish {path}: {what}, so nothing would go out; nothing was recorded{hint}")]
+    NothingKept {
+        path: PathBuf,
+        what: String,
+        hint: String,
+    },
     #[error("no stored item has the key, key prefix, link or short link \"{0}\"; `roundup items` lists them")]
     UnknownItem(String),
     #[error("\"{name}\" names more than one item ({keys}); give more of the key")]
@@ -80,14 +84,16 @@ pub struct PublishReport {
     pub published: usize,
     /// Items newly marked skipped.
     pub skipped: usize,
-    /// Items whose state changed (0 when the same file is published twice).
+    /// Items already published in this roundup whose record of it changed (its title, date).
+    pub updated: usize,
+    /// Items written (0 when the same file is published twice).
     pub changed: usize,
     /// Links to posts the store did not know, now recorded as published.
     pub by_hand: Vec<HandAdded>,
     /// Posts it holds that went out in earlier roundups (they stay there).
     pub earlier: usize,
-    /// Posts that were skipped and are published now.
-    pub revived: usize,
+    /// Titles of posts that were skipped and are published now.
+    pub revived: Vec<String>,
 }
 
 /// Publishes the edited draft `file` at `now`: see the module's documentation. A file that
@@ -130,8 +136,9 @@ pub fn run(
         kept: Vec::new(),
         published: 0,
         skipped: 0,
+        updated: 0,
         earlier: 0,
-        revived: 0,
+        revived: Vec::new(),
     };
     if let Some(rec) = &record {
         reading.draft_items(store, rec, &page)?;
@@ -151,16 +158,31 @@ pub fn run(
             })
         }
         Some(rec) if reading.kept.is_empty() && by_hand.is_empty() => {
-            let what = match rec.items.len() {
-                0 => format!("its draft {} had no posts (nothing new had arrived)", rec.id),
-                n => format!(
-                    "it holds none of the {n} posts of its draft {} (deleted or commented out); to leave them out of the next draft, `roundup skip` them",
-                    rec.id
+            let (what, hint) = match rec.items.len() {
+                0 => (
+                    format!(
+                        "its draft {} had no posts (nothing new had arrived)",
+                        rec.id
+                    ),
+                    String::new(),
+                ),
+                n => (
+                    format!(
+                        "it shows none of the {} of its draft {} (deleted or commented out)",
+                        if n == 1 {
+                            "1 post".to_owned()
+                        } else {
+                            format!("{n} posts")
+                        },
+                        rec.id
+                    ),
+                    " (to leave them out of the next draft, `roundup skip` them)".to_owned(),
                 ),
             };
             return Err(PublishError::NothingKept {
                 path: file.to_owned(),
                 what,
+                hint,
             });
         }
         _ => {}
@@ -180,10 +202,11 @@ pub fn run(
             kept: reading.kept.len(),
             published: 0,
             skipped: 0,
+            updated: 0,
             changed: 0,
             by_hand: Vec::new(),
             earlier: 0,
-            revived: 0,
+            revived: Vec::new(),
         });
     }
     let hand_items: Vec<Item> = by_hand
@@ -228,6 +251,7 @@ pub fn run(
         kept: reading.kept.len(),
         published: reading.published + hand_items.len(),
         skipped: reading.skipped,
+        updated: reading.updated,
         changed: reading.changed.len() + hand_items.len(),
         by_hand,
         earlier: reading.earlier,
@@ -246,8 +270,9 @@ struct Reading<'a> {
     kept: Vec<DateTime<Utc>>,
     published: usize,
     skipped: usize,
+    updated: usize,
     earlier: usize,
-    revived: usize,
+    revived: Vec<String>,
 }
 
 impl Reading<'_> {
@@ -276,8 +301,12 @@ impl Reading<'_> {
             }
             return;
         }
+        // Put back with `unskip` since: a file that does not show it does not skip it again.
+        if !keep && item.returned.is_some() {
+            return;
+        }
         if keep && item.state == ItemState::Skipped {
-            self.revived += 1;
+            self.revived.push(item.title.clone());
         }
         let mut next = item.clone();
         next.returned = None;
@@ -289,8 +318,9 @@ impl Reading<'_> {
             next.roundup = None;
         }
         if next != item {
-            match next.state {
-                ItemState::Published => self.published += 1,
+            match (item.state, next.state) {
+                (a, b) if a == b => self.updated += 1,
+                (_, ItemState::Published) => self.published += 1,
                 _ => self.skipped += 1,
             }
             self.changed.push(next);
@@ -335,7 +365,13 @@ impl Reading<'_> {
                 self.decide(item, true);
                 continue;
             }
-            if is_short_link(cfg, &l.url) || fixed.iter().any(|t| t.contains(&l.url)) {
+            if is_short_link(cfg, &l.url)
+                || fixed.iter().any(|t| t.contains(&l.url))
+                || !is_post_line(
+                    lines.get(l.line).copied().unwrap_or(""),
+                    &cfg.roundup.read_more,
+                )
+            {
                 continue;
             }
             let (Ok(canon), Some(c)) = (canonical(Some(link), None), comparable(link)) else {
@@ -352,6 +388,17 @@ impl Reading<'_> {
         }
         Ok(by_hand)
     }
+}
+
+/// Whether a line is where a draft puts a post's link: a `**Title**` line, a list item
+/// (`* [Title](link)`) or the "read more" line. Links in the editor's own sentences are not
+/// posts.
+fn is_post_line(line: &str, read_more: &str) -> bool {
+    let l = line.trim_start();
+    l.starts_with("**")
+        || l.starts_with("* ")
+        || l.starts_with("- ")
+        || (!read_more.trim().is_empty() && l.starts_with(read_more.trim()))
 }
 
 fn page_lines(page: &Page) -> Vec<&str> {
@@ -394,10 +441,33 @@ fn hand_credit(l: &FoundLink, lines: &[&str]) -> (Option<String>, String) {
         .map(|t| unescape(t).trim().to_owned())
         .filter(|t| !t.is_empty() && !t.starts_with("http://") && !t.starts_with("https://"));
     match (link_text, title_line) {
-        (Some(text), _) => (Some(text), String::new()),
+        (Some(text), _) => (Some(text), author_after_link(lines.get(l.line).copied())),
         (None, Some((title, author))) => (Some(title), author),
         (None, None) => (None, String::new()),
     }
+}
+
+/// The author after a link on its line: `**[Title](url)** by Alice` -> `Alice`.
+fn author_after_link(line: Option<&str>) -> String {
+    let Some(line) = line else {
+        return String::new();
+    };
+    let after = line.rfind("](").map_or("", |at| {
+        line[at..]
+            .find(')')
+            .map_or("", |close| &line[at + close + 1..])
+    });
+    after
+        .trim_start_matches(['*', '_', ' '])
+        .strip_prefix("by ")
+        .map(|a| {
+            unescape(a)
+                .trim()
+                .trim_end_matches(['*', '_'])
+                .trim()
+                .to_owned()
+        })
+        .unwrap_or_default()
 }
 
 fn hand_item(h: &HandAdded, roundup: &RoundupRef, now: DateTime<Utc>) -> Item {
@@ -688,7 +758,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("no post and no draft id of the store") && err.contains("dffff"),
+            err.contains("none of its links is a post of the store") && err.contains("dffff"),
             "{err}"
         );
         assert!(store
@@ -724,6 +794,47 @@ mod tests {
         // Publishing the same file again finds it stored: nothing changes.
         let r = run(&cfg(), &store, &file, t(31)).unwrap();
         assert_eq!((r.changed, r.by_hand.len()), (0, 0));
+    }
+
+    #[test]
+    fn only_links_where_a_draft_puts_posts_are_posts_added_by_hand() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = format!(
+            "Thanks to the [RDO meetup](https://meetup.example/rdo) and https://photos.example/a for this month.\n\n\
+             {}**[A linked title](https://x.example/linked/)** by Alice A\n\n\
+             * [A list entry](https://x.example/entry) by Eve E\n",
+            block("a")
+        );
+        let (store, file) = setup(dir.path(), &body);
+        let r = run(&cfg(), &store, &file, t(30)).unwrap();
+        let got: Vec<(&str, &str)> = r
+            .by_hand
+            .iter()
+            .map(|h| (h.title.as_str(), h.author.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            [("A linked title", "Alice A"), ("A list entry", "Eve E")]
+        );
+    }
+
+    #[test]
+    fn republishing_an_edited_file_keeps_an_unskip_and_counts_record_updates() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, file) = setup(dir.path(), &format!("{}{}", block("a"), block("b")));
+        run(&cfg(), &store, &file, t(30)).unwrap();
+        assert_eq!(state(&store, "c"), ItemState::Skipped);
+        set_state(&cfg(), &store, &["c".into()], ItemState::Unseen, false).unwrap();
+        // A typo fixed, the date moved: c stays put back, a and b only carry the new date.
+        let text = std::fs::read_to_string(&file)
+            .unwrap()
+            .replace("2016-05-30 09:00:00", "2016-06-01 09:00:00");
+        std::fs::write(&file, text).unwrap();
+        let r = run(&cfg(), &store, &file, t(31)).unwrap();
+        assert_eq!((r.published, r.skipped, r.updated), (0, 0, 2));
+        assert_eq!(state(&store, "c"), ItemState::Unseen);
+        let a = store.item("a").unwrap().unwrap();
+        assert_eq!(a.roundup.unwrap().date.format("%m-%d").to_string(), "06-01");
     }
 
     #[test]

@@ -374,6 +374,16 @@ async fn publish_reads_the_file_as_the_editor_means_it() {
     assert_eq!(skipped.len(), 1);
     assert_eq!(skipped[0]["title"], "blog post 1");
 
+    // The editor takes post 4 out after all and publishes the file again: its state follows.
+    let (s4, e4) = block(&edited, "blog post 4");
+    let edited = format!("{}{}", &edited[..s4], &edited[e4..]);
+    desk.write("d.md", &edited);
+    let (out, _) = desk.ok(&["publish", "d.md"]).await;
+    assert!(out.contains("published 0 items, skipped 1"), "{out}");
+    let skipped = desk.items("skipped").await;
+    assert_eq!(skipped.len(), 2);
+    assert_eq!(skipped[1]["title"], "blog post 4");
+
     // The friend's feed joins the config and delivers that post (by http, no slash): it is not
     // listed again.
     desk.set_feed("friend", &[(9, 0)]);
