@@ -164,50 +164,125 @@ pub fn format_poll(report: &PollReport) -> String {
         .min(40);
     let mut out = String::new();
     for s in &report.sources {
-        let (label, detail) = match &s.outcome {
-            Outcome::Stored {
-                new,
-                items,
-                filtered,
-                ..
-            } => {
-                let mut d = format!("{new} new, {items} items");
-                if *filtered > 0 {
-                    let _ = write!(d, ", {filtered} filtered out");
-                }
-                ("ok", d)
-            }
-            Outcome::NotModified => ("not modified", String::new()),
-            Outcome::Failed { error } => ("FAILED", format!("{}: {error}", s.url)),
-            Outcome::NotDue { next_check } => (
-                "not due",
-                next_check
-                    .map(|t| format!("next check {}", short_time(t)))
-                    .unwrap_or_default(),
-            ),
-            Outcome::Cancelled => ("cancelled", String::new()),
-        };
-        let _ = write!(out, "{label:<12}  {:<width$}  {detail}", s.name);
+        let _ = write!(
+            out,
+            "{:<12}  {:<width$}  {}",
+            source_label(s),
+            s.name,
+            source_detail(s)
+        );
         if let Some(to) = &s.moved_to {
             let _ = write!(out, " (moved permanently to {to}: update the config)");
         }
         out = out.trim_end().to_owned();
         out.push('\n');
     }
-    let _ = writeln!(
-        out,
-        "polled {} sources in {:.1}s: {} new items, {} not modified, {} failed",
-        report
-            .sources
-            .iter()
-            .filter(|s| !matches!(s.outcome, Outcome::NotDue { .. } | Outcome::Cancelled))
-            .count(),
+    out.push_str(&poll_summary(report));
+    out.push('\n');
+    out
+}
+
+/// The last line of a poll's report.
+pub fn poll_summary(report: &PollReport) -> String {
+    let polled = report
+        .sources
+        .iter()
+        .filter(|s| !matches!(s.outcome, Outcome::NotDue { .. } | Outcome::Cancelled))
+        .count();
+    let mut line = format!(
+        "polled {} in {:.1}s: {}, {} not modified, {} failed",
+        plural(polled, "source", "sources"),
         report.duration_ms as f64 / 1000.0,
-        report.new_items(),
+        plural(report.new_items(), "new item", "new items"),
         report.not_modified(),
         report.failed()
     );
-    out
+    match report.backing_off() {
+        0 => {}
+        n if n == report.failed() => {
+            line.push_str(" (backing off after errors, not fetched this time)")
+        }
+        n => {
+            let _ = write!(
+                line,
+                " ({n} of them backing off after errors, not fetched this time)"
+            );
+        }
+    }
+    line
+}
+
+/// The first column of a source's report line.
+fn source_label(s: &crate::poll::SourceReport) -> &'static str {
+    match &s.outcome {
+        Outcome::Stored { .. } => "ok",
+        Outcome::NotModified => "not modified",
+        Outcome::Failed { .. } => "FAILED",
+        Outcome::NotDue { .. } if s.outcome.is_failing() => "FAILING",
+        Outcome::NotDue { .. } => "not due",
+        Outcome::Cancelled => "cancelled",
+    }
+}
+
+/// What a source's report line says after its name.
+pub fn source_detail(s: &crate::poll::SourceReport) -> String {
+    match &s.outcome {
+        Outcome::Stored {
+            new,
+            items,
+            filtered,
+            dropped,
+            over_max_items,
+            ..
+        } => {
+            let mut d = format!("{new} new, {}", plural(*items, "item", "items"));
+            if *filtered > 0 {
+                let _ = write!(d, ", {filtered} filtered out");
+            }
+            let no_link = dropped - over_max_items;
+            if no_link > 0 {
+                let _ = write!(d, ", {no_link} left out (no usable link; -v names them)");
+            }
+            if *over_max_items > 0 {
+                let _ = write!(
+                    d,
+                    ", {over_max_items} older left out (past [http] max_items)"
+                );
+            }
+            d
+        }
+        Outcome::NotModified | Outcome::Cancelled => String::new(),
+        Outcome::Failed { error } => format!("{}: {error}", s.url),
+        Outcome::NotDue {
+            next_check,
+            error,
+            failing_since,
+            status,
+        } => {
+            let next = next_check.map(|t| format!("next try {}", short_time(t)));
+            if *status == crate::source::Status::Gone {
+                format!(
+                    "{}: {} (gone: it is not fetched again; remove it from the config, or poll --force)",
+                    s.url,
+                    error.as_deref().unwrap_or("410 Gone")
+                )
+            } else if s.outcome.is_failing() {
+                let since = failing_since
+                    .map(|t| format!("failing since {}", short_time(t)))
+                    .unwrap_or_else(|| "failing".into());
+                let next = next.map(|n| format!(", {n}")).unwrap_or_default();
+                format!(
+                    "{}: {} ({since}{next})",
+                    s.url,
+                    error.as_deref().unwrap_or("an error")
+                )
+            } else {
+                next_check
+                    .map(|t| format!("next check {}", short_time(t)))
+                    .unwrap_or_default()
+            }
+        }
+    }
 }
 
 fn short_time(t: DateTime<Utc>) -> String {
@@ -399,21 +474,10 @@ async fn draft(env: &Env, args: DraftArgs<'_>, reply: &mut Reply) -> anyhow::Res
     let shortener = shortener(env)?;
     if !args.no_poll {
         let report = env.poll(false).await?;
-        for s in report
-            .sources
-            .iter()
-            .filter(|s| matches!(s.outcome, Outcome::Failed { .. }))
-        {
-            if let Outcome::Failed { error } = &s.outcome {
-                let _ = writeln!(reply.stderr, "warning: {} ({}): {error}", s.name, s.url);
-            }
+        for s in report.sources.iter().filter(|s| s.outcome.is_failing()) {
+            let _ = writeln!(reply.stderr, "warning: {}: {}", s.name, source_detail(s));
         }
-        let summary = format_poll(&report);
-        let _ = writeln!(
-            reply.stderr,
-            "{}",
-            summary.lines().last().unwrap_or_default()
-        );
+        let _ = writeln!(reply.stderr, "{}", poll_summary(&report));
         if report.failed() > 0 {
             reply.code = EXIT_SOURCES_FAILED;
         }

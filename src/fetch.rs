@@ -91,6 +91,8 @@ pub enum FetchError {
     BadRedirect(String),
     #[error("cannot read {path}: {message}")]
     File { path: String, message: String },
+    #[error("answered 304 Not Modified to a request that sent no validators (a broken server or cache); the next poll asks again")]
+    UnconditionalNotModified,
     #[error("{0}")]
     Other(String),
 }
@@ -271,6 +273,11 @@ impl Fetcher {
             }
             let moved_to = moved(all_permanent, &url);
             if status == StatusCode::NOT_MODIFIED {
+                // Only an answer to our validators: a 304 to an unconditional request has no
+                // version to keep, so taking it as "nothing changed" would keep it forever.
+                if validators.etag.is_none() && validators.last_modified.is_none() {
+                    return failed(FetchError::UnconditionalNotModified, None, moved_to);
+                }
                 return FetchOutcome::NotModified { moved_to };
             }
             if status == StatusCode::GONE {

@@ -36,6 +36,16 @@ impl Default for PollOptions {
     }
 }
 
+impl Outcome {
+    pub fn is_failing(&self) -> bool {
+        match self {
+            Outcome::Failed { .. } => true,
+            Outcome::NotDue { status, .. } => matches!(status, Status::Failed | Status::Gone),
+            _ => false,
+        }
+    }
+}
+
 /// What happened to one source in this poll.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
@@ -45,14 +55,24 @@ pub enum Outcome {
         updated: usize,
         items: usize,
         filtered: usize,
+        /// Entries left out: without a usable link, or past `[http] max_items`.
         dropped: usize,
+        /// Of those, the entries past `[http] max_items`.
+        over_max_items: usize,
     },
     NotModified,
     Failed {
         error: String,
     },
+    /// Not fetched this time. `status` says how the source stands: a source backing off after
+    /// errors is `failed` (or `gone`), with its `error` and since when it has been failing.
     NotDue {
         next_check: Option<DateTime<Utc>>,
+        status: Status,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        error: Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        failing_since: Option<DateTime<Utc>>,
     },
     Cancelled,
 }
@@ -100,10 +120,19 @@ impl PollReport {
             })
             .sum()
     }
+    /// Sources failing: those that failed now, and those backing off after failing before.
     pub fn failed(&self) -> usize {
         self.sources
             .iter()
-            .filter(|s| matches!(s.outcome, Outcome::Failed { .. }))
+            .filter(|s| s.outcome.is_failing())
+            .count()
+    }
+
+    /// Sources failing that were not fetched this time (backing off, or gone).
+    pub fn backing_off(&self) -> usize {
+        self.sources
+            .iter()
+            .filter(|s| matches!(s.outcome, Outcome::NotDue { .. }) && s.outcome.is_failing())
             .count()
     }
     pub fn not_modified(&self) -> usize {
@@ -126,7 +155,7 @@ impl PollReport {
 
 /// The result of fetching and parsing one source, before anything is stored.
 enum Fetched {
-    NotDue(Option<DateTime<Utc>>),
+    NotDue,
     Cancelled,
     NotModified {
         moved_to: Option<String>,
@@ -281,7 +310,7 @@ async fn fetch_one(
     now: DateTime<Utc>,
 ) -> Fetched {
     if !force && !state.is_due(now) {
-        return Fetched::NotDue(state.next_check);
+        return Fetched::NotDue;
     }
     // Validators belong to the URL that issued them: a changed config URL starts afresh.
     let validators = if state.url == source.url.as_str() {
@@ -397,12 +426,23 @@ fn record(
     now: DateTime<Utc>,
 ) -> Outcome {
     let outcome = match fetched {
-        Fetched::NotDue(next) => return Outcome::NotDue { next_check: next },
+        Fetched::NotDue => {
+            return Outcome::NotDue {
+                next_check: state.next_check,
+                status: state.status,
+                error: state
+                    .is_failing()
+                    .then(|| state.last_error.clone())
+                    .flatten(),
+                failing_since: state.is_failing().then_some(state.failing_since).flatten(),
+            }
+        }
         Fetched::Cancelled => return Outcome::Cancelled,
         Fetched::NotModified { moved_to } => {
             state.moved_to = moved_to;
             state.status = Status::NotModified;
             state.error_count = 0;
+            state.failing_since = None;
             state.last_error = None;
             state.next_check = Some(now);
             Outcome::NotModified
@@ -420,6 +460,7 @@ fn record(
             state.etag = validators.etag;
             state.last_modified = validators.last_modified;
             state.error_count = 0;
+            state.failing_since = None;
             state.last_error = None;
             state.next_check = Some(now);
             state.moved_to = moved_to;
@@ -429,7 +470,8 @@ fn record(
                 updated: upsert.updated,
                 items: extracted.items.len(),
                 filtered: extracted.filtered,
-                dropped: extracted.dropped.len(),
+                dropped: extracted.dropped.len() + extracted.over_max_items,
+                over_max_items: extracted.over_max_items,
             }
         }
         Fetched::Failed {
@@ -441,6 +483,7 @@ fn record(
             state.moved_to = moved_to;
             state.status = if gone { Status::Gone } else { Status::Failed };
             state.error_count = state.error_count.saturating_add(1);
+            state.failing_since.get_or_insert(now);
             state.last_error = Some(error.clone());
             let wait = backoff(state.error_count);
             let asked = retry_after

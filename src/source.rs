@@ -51,6 +51,9 @@ pub struct SourceState {
     /// Failures in a row.
     #[serde(default)]
     pub error_count: u32,
+    /// When the current run of failures began.
+    #[serde(default)]
+    pub failing_since: Option<DateTime<Utc>>,
     #[serde(default)]
     pub next_check: Option<DateTime<Utc>>,
     /// Where the source now lives after a permanent redirect (301/308): update the config.
@@ -63,6 +66,11 @@ pub struct SourceState {
 
 impl SourceState {
     /// A source is due when its next check has come, and it has not answered 410 Gone.
+    /// Failing or gone: a source backing off after errors is still failing.
+    pub fn is_failing(&self) -> bool {
+        matches!(self.status, Status::Failed | Status::Gone)
+    }
+
     pub fn is_due(&self, now: DateTime<Utc>) -> bool {
         self.status != Status::Gone && self.next_check.is_none_or(|t| t <= now)
     }

@@ -369,15 +369,42 @@ async fn failing_sources_are_reported_and_do_not_stop_the_others() {
         "Retry-After honoured: {next}"
     );
 
-    // The next poll leaves the busy source alone until then, and still reports the move.
+    // The next poll leaves the failing sources alone until their next try, but they are
+    // still failing: named with their error, counted, and the exit code says so.
     let again = roundup(dir.path(), &["--config", "roundup.toml", "poll"]).await;
     let out2 = stdout(&again);
+    assert_eq!(again.status.code(), Some(2), "{out2}");
     let line2 = |name: &str| out2.lines().find(|l| l.contains(name)).unwrap().to_owned();
-    assert!(line2("Busy").starts_with("not due"), "{out2}");
+    assert!(line2("Busy").starts_with("FAILING"), "{out2}");
     assert!(
-        line2("Gone").starts_with("not due"),
+        line2("Busy").contains("429")
+            && line2("Busy").contains("failing since")
+            && line2("Busy").contains("next try"),
+        "{out2}"
+    );
+    assert!(
+        line2("Gone").starts_with("FAILING") && line2("Gone").contains("not fetched again"),
         "a gone source is not fetched again: {out2}"
     );
+    let summary = out2.lines().last().unwrap();
+    assert!(
+        summary.contains(", 4 failed (backing off after errors, not fetched this time)"),
+        "{summary}"
+    );
+    let json = roundup(dir.path(), &["--config", "roundup.toml", "poll", "--json"]).await;
+    assert_eq!(json.status.code(), Some(2));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let busy = report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Busy")
+        .unwrap();
+    assert_eq!(
+        (busy["outcome"].as_str(), busy["status"].as_str()),
+        (Some("not_due"), Some("failed"))
+    );
+    assert!(busy["error"].as_str().unwrap().contains("429"), "{busy}");
     assert!(line2("Moved").contains("moved permanently to"), "{out2}");
 
     let rich = sources.iter().find(|s| s["name"] == "Rich Bowen").unwrap();
@@ -436,4 +463,64 @@ async fn a_second_process_is_told_plainly_that_the_store_is_in_use() {
     assert_eq!(out.status.code(), Some(0), "{err}");
     assert_eq!(err.matches("waiting for the store").count(), 1, "{err}");
     assert!(!err.contains("WouldBlock"), "not sled's lock error: {err}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_304_without_validators_and_a_feed_cut_at_max_items_are_reported() {
+    let items: String = (1..=5)
+        .map(|n| {
+            format!(
+                "<item><title>Post {n}</title><link>https://cut.example/{n}</link>\
+                 <pubDate>0{n} May 2016 10:00:00 +0000</pubDate><description>Words.</description></item>"
+            )
+        })
+        .collect();
+    let feed = format!(
+        "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Cut</title>{items}</channel></rss>"
+    );
+    let app = Router::new()
+        .route("/stuck.xml", get(|| async { StatusCode::NOT_MODIFIED }))
+        .route("/long.xml", get(move || async move { feed.clone() }));
+    let addr = common::serve(app).await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("roundup.toml"),
+        format!(
+            "[store]\npath = \"db\"\n[http]\nmax_items = 3\nretries = 0\n\
+             [[source]]\nname = \"Stuck\"\nurl = \"http://{addr}/stuck.xml\"\n\
+             [[source]]\nname = \"Long\"\nurl = \"http://{addr}/long.xml\"\n"
+        ),
+    )
+    .unwrap();
+    let poll = roundup(dir.path(), &["--config", "roundup.toml", "poll"]).await;
+    let out = stdout(&poll);
+    assert_eq!(poll.status.code(), Some(2), "{out}");
+    let line = |name: &str| out.lines().find(|l| l.contains(name)).unwrap().to_owned();
+    assert!(line("Stuck").starts_with("FAILED"), "{out}");
+    assert!(
+        line("Stuck").contains("304 Not Modified to a request that sent no validators"),
+        "{out}"
+    );
+    assert!(
+        line("Long").contains("3 items, 2 older left out (past [http] max_items)"),
+        "{out}"
+    );
+    let json = roundup(
+        dir.path(),
+        &["--config", "roundup.toml", "poll", "--json", "--force"],
+    )
+    .await;
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let long = report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "Long")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (long["dropped"].as_u64(), long["over_max_items"].as_u64()),
+        (Some(2), Some(2)),
+        "{long}"
+    );
 }

@@ -35,6 +35,8 @@ pub struct Extracted {
     pub filtered: usize,
     /// One reason per entry that could not become an item (filtered entries are only counted).
     pub dropped: Vec<String>,
+    /// Entries past `max_items`, not read.
+    pub over_max_items: usize,
 }
 
 /// Words of the summary used as a title when an entry has none.
@@ -47,7 +49,10 @@ pub fn extract(feed: &ParsedFeed, cx: &Context<'_>) -> Extracted {
         .iter()
         .filter_map(|a| author::clean_name(a, cx.aliases))
         .collect();
-    let mut out = Extracted::default();
+    let mut out = Extracted {
+        over_max_items: feed.entries.len().saturating_sub(cx.max_items),
+        ..Extracted::default()
+    };
     for (i, entry) in feed.entries.iter().take(cx.max_items).enumerate() {
         let raw_title = entry.title.as_deref().map(clean_inline).unwrap_or_default();
         let link = entry.orig_link.as_deref().or(entry.link.as_deref());
