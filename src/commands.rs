@@ -26,6 +26,9 @@ pub const EXIT_BAD_CONFIG: i32 = 3;
 pub struct Reply {
     pub stdout: String,
     pub stderr: String,
+    /// What `-q` still prints on standard error: the errors (a failing source), one a line.
+    #[serde(default)]
+    pub errors: String,
     pub code: i32,
 }
 
@@ -87,6 +90,9 @@ pub async fn execute(cmd: &Command, env: &Env) -> anyhow::Result<Reply> {
                 reply.stdout = serde_json::to_string_pretty(&report)? + "\n";
             } else {
                 reply.stdout = format_poll(&report);
+            }
+            for s in report.sources.iter().filter(|s| s.outcome.is_failing()) {
+                let _ = writeln!(reply.errors, "error: {}: {}", s.name, source_detail(s));
             }
             if report.failed() > 0 {
                 reply.code = EXIT_SOURCES_FAILED;
@@ -429,6 +435,9 @@ fn format_sources(rows: &[SourceJson]) -> String {
         if let Some(t) = r.last_fetch {
             let _ = write!(out, "  last fetch {}", short_time(t));
         }
+        if let Some(t) = r.next_check {
+            let _ = write!(out, "  next check {}", short_time(t));
+        }
         if let Some(e) = &r.last_error {
             let _ = write!(out, "  error: {e}");
         }
@@ -476,6 +485,7 @@ async fn draft(env: &Env, args: DraftArgs<'_>, reply: &mut Reply) -> anyhow::Res
         let report = env.poll(false).await?;
         for s in report.sources.iter().filter(|s| s.outcome.is_failing()) {
             let _ = writeln!(reply.stderr, "warning: {}: {}", s.name, source_detail(s));
+            let _ = writeln!(reply.errors, "error: {}: {}", s.name, source_detail(s));
         }
         let _ = writeln!(reply.stderr, "{}", poll_summary(&report));
         if report.failed() > 0 {

@@ -141,6 +141,7 @@ async fn run(
         Ok(r) => r,
         Err(e) => Reply {
             stderr: format!("error: {e:#}\n"),
+            errors: format!("error: {e:#}\n"),
             code: commands::EXIT_FAILURE,
             ..Reply::default()
         },

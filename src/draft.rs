@@ -410,7 +410,9 @@ async fn item_views(
     }
     if not_asked > 0 {
         warnings.push(format!(
-            "the shortener failed {MAX_SHORTEN_FAILURES} times in a row; {not_asked} more links were left as they were (draft again later to shorten them)"
+            "the shortener failed {MAX_SHORTEN_FAILURES} times in a row; {} left as {} (draft again later to shorten them)",
+            if not_asked == 1 { "1 more link was".to_owned() } else { format!("{not_asked} more links were") },
+            if not_asked == 1 { "it was" } else { "they were" }
         ));
     }
     (items, drafted, warnings)

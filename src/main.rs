@@ -32,20 +32,34 @@ fn main() -> ExitCode {
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_chain(&e));
             EXIT_FAILURE
         }
     };
     ExitCode::from(code.clamp(0, 255) as u8)
 }
 
+/// The error and its causes, each said once: a message that already quotes its cause (as
+/// "cannot read x: No such file" does) does not get it again.
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = e.to_string();
+    for cause in e.chain().skip(1) {
+        let c = cause.to_string();
+        if !out.contains(&c) {
+            out.push_str(": ");
+            out.push_str(&c);
+        }
+    }
+    out
+}
+
 fn init_logging(cli: &Cli) {
     // A command's report is its output; the daemon's log is its output.
     let daemon = cli.command == Command::Daemon;
     let default = match (cli.quiet, cli.verbose) {
-        (true, _) => "error",
-        (_, 0) if daemon => "warn,roundup=info",
-        (_, 0) => "error",
+        (true, _) => "error,sled=off",
+        (_, 0) if daemon => "warn,roundup=info,sled=off",
+        (_, 0) => "error,sled=off",
         (_, 1) => "info,roundup=debug",
         _ => "debug,roundup=trace",
     };
@@ -54,6 +68,7 @@ fn init_logging(cli: &Cli) {
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .init();
 }
@@ -85,7 +100,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         if cli.command == Command::Daemon {
             return roundup::daemon::run(cfg).await.map(|()| 0);
         }
-        let reply = match open_store(&cfg, wait).await? {
+        let reply = match open_store(&cfg, wait, cli.quiet).await? {
             Some(store) => {
                 let mut env = Env::new(cfg, store)?;
                 env.progress =
@@ -101,16 +116,16 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 roundup::control::send(&cfg, &cmd).await?
             }
         };
-        Ok(print_reply(&reply))
+        Ok(print_reply(&reply, cli.quiet, is_product(&cli.command)))
     })
 }
 
 /// Opens the store, waiting up to `wait` while another roundup command holds it (saying once
 /// what it waits for, as cargo does for its lock). `None`: the daemon holds it, so the command
 /// goes through the daemon's control API.
-async fn open_store(cfg: &Config, wait: Duration) -> anyhow::Result<Option<Store>> {
+async fn open_store(cfg: &Config, wait: Duration, quiet: bool) -> anyhow::Result<Option<Store>> {
     let started = Instant::now();
-    let mut told = false;
+    let mut told = quiet;
     loop {
         match Store::open(&cfg.store.path) {
             Ok(store) => return Ok(Some(store)),
@@ -143,14 +158,23 @@ fn wants_json(cmd: &Command) -> bool {
     ) || matches!(cmd, Command::Draft { out: Some(p), .. } if p.as_os_str() == "-")
 }
 
-/// Prints a reply; a closed pipe (`roundup items | head`) is not an error.
-fn print_reply(reply: &Reply) -> i32 {
-    let _ = std::io::stderr().write_all(reply.stderr.as_bytes());
+/// Whether the command's standard output is what the user asked for rather than a report
+/// (`draft --out -` prints the draft): `-q` keeps it.
+fn is_product(cmd: &Command) -> bool {
+    matches!(cmd, Command::Draft { out: Some(p), .. } if p.as_os_str() == "-")
+}
+
+/// Prints a reply; a closed pipe (`roundup items | head`) is not an error. `-q` prints only the
+/// errors (and a product such as a draft asked for on standard output).
+fn print_reply(reply: &Reply, quiet: bool, product: bool) -> i32 {
+    let (stderr, stdout) = match (quiet, product) {
+        (false, _) => (&reply.stderr, reply.stdout.as_str()),
+        (true, true) => (&reply.errors, reply.stdout.as_str()),
+        (true, false) => (&reply.errors, ""),
+    };
+    let _ = std::io::stderr().write_all(stderr.as_bytes());
     let mut out = std::io::stdout().lock();
-    match out
-        .write_all(reply.stdout.as_bytes())
-        .and_then(|()| out.flush())
-    {
+    match out.write_all(stdout.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => reply.code,
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => reply.code,
         Err(e) => {

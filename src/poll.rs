@@ -369,7 +369,12 @@ async fn fetch_one(
             moved_to,
         },
         Ok(Err(e)) => Fetched::Failed {
-            error: e.to_string(),
+            error: if source.url.scheme() == "file" {
+                // The messages speak of a server; a local file has none.
+                e.to_string().replace("the server sent", "the file holds")
+            } else {
+                e.to_string()
+            },
             retry_after: None,
             gone: false,
             moved_to,

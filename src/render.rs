@@ -363,6 +363,11 @@ mod tests {
     }
 
     #[test]
+    fn no_template_named_means_the_built_in_one_without_a_warning() {
+        assert_eq!(Renderer::load(None).unwrap().warning, None);
+    }
+
+    #[test]
     fn title_takes_the_date() {
         assert_eq!(title_for("Roundup {date}", now()), "Roundup 2016-05-17");
         assert_eq!(front_matter_date(now()), "2016-05-17 17:18:56 UTC");

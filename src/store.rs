@@ -21,10 +21,10 @@ use crate::source::SourceState;
 pub enum StoreError {
     #[error("the store {path} is in use by another roundup process (the daemon?); run the command through it, or stop it first")]
     Locked { path: PathBuf },
-    #[error("cannot open the store {path}: {source}")]
-    Open { path: PathBuf, source: sled::Error },
-    #[error("store {path}: {source}")]
-    Io { path: PathBuf, source: sled::Error },
+    #[error("cannot open the store {path}: {}", sled_message(.cause))]
+    Open { path: PathBuf, cause: sled::Error },
+    #[error("store {path}: {}", sled_message(.cause))]
+    Io { path: PathBuf, cause: sled::Error },
     #[error("store {path}: corrupt record in {tree}: {message}")]
     Corrupt {
         path: PathBuf,
@@ -33,6 +33,21 @@ pub enum StoreError {
     },
     #[error("the short-link alphabet ran out of codes")]
     CodesExhausted,
+}
+
+/// A sled error in words a user can act on (sled's own text for a full disk is a debug dump).
+fn sled_message(e: &sled::Error) -> String {
+    use std::io::ErrorKind;
+    match e {
+        sled::Error::Io(io) => match io.kind() {
+            ErrorKind::StorageFull => "the disk is full: free some space and run it again".into(),
+            ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => format!(
+                "{io}: roundup needs to write to its store; run it as the user who owns the store, or point [store] path at a folder you can write"
+            ),
+            _ => io.to_string(),
+        },
+        other => other.to_string(),
+    }
 }
 
 /// What storing one batch of extracted items did.
@@ -75,7 +90,7 @@ impl Store {
             if !parent.as_os_str().is_empty() {
                 std::fs::create_dir_all(parent).map_err(|e| StoreError::Open {
                     path: path.to_owned(),
-                    source: sled::Error::Io(e),
+                    cause: sled::Error::Io(e),
                 })?;
             }
         }
@@ -88,15 +103,15 @@ impl Store {
                     path: path.to_owned(),
                 }
             }
-            source => StoreError::Open {
+            cause => StoreError::Open {
                 path: path.to_owned(),
-                source,
+                cause,
             },
         })?;
         let tree = |name: &str| {
-            db.open_tree(name).map_err(|source| StoreError::Open {
+            db.open_tree(name).map_err(|cause| StoreError::Open {
                 path: path.to_owned(),
-                source,
+                cause,
             })
         };
         Ok(Store {
@@ -118,10 +133,10 @@ impl Store {
         &self.path
     }
 
-    fn io(&self, source: sled::Error) -> StoreError {
+    fn io(&self, cause: sled::Error) -> StoreError {
         StoreError::Io {
             path: self.path.clone(),
-            source,
+            cause,
         }
     }
 
@@ -485,6 +500,30 @@ mod tests {
             roundup: None,
             returned: None,
         }
+    }
+
+    #[test]
+    fn a_full_disk_or_a_store_it_may_not_write_is_said_in_words() {
+        let full = sled::Error::Io(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        let msg = StoreError::Io {
+            path: "state/db".into(),
+            cause: full,
+        }
+        .to_string();
+        assert_eq!(
+            msg,
+            "store state/db: the disk is full: free some space and run it again"
+        );
+        let denied = sled::Error::Io(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        let msg = StoreError::Open {
+            path: "state/db".into(),
+            cause: denied,
+        }
+        .to_string();
+        assert!(
+            msg.contains("run it as the user who owns the store"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -1,0 +1,93 @@
+//! What a user reads: `-q` prints only errors, messages name local files as files, causes are
+//! said once, no colour codes in a pipe, the `sources` table shows the next check.
+
+mod common;
+
+use std::path::Path;
+use std::process::Output;
+
+fn texts(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+const FEED: &str = "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Blog</title>\
+    <link>https://blog.example/</link><item><title>A post</title><link>https://blog.example/1</link>\
+    <pubDate>Mon, 02 May 2016 10:00:00 +0000</pubDate><description>Words about it.</description></item>\
+    </channel></rss>";
+
+/// A config with one good `file:` source and, when `broken`, an empty file and a missing one.
+fn setup(dir: &Path, broken: bool) {
+    std::fs::write(dir.join("good.xml"), FEED).unwrap();
+    std::fs::write(dir.join("empty.xml"), "").unwrap();
+    let mut cfg = String::from(
+        "[store]\npath = \"db\"\n[roundup]\nsince = \"2016-04-01\"\n\
+         [[source]]\nname = \"Good\"\nurl = \"file:good.xml\"\n",
+    );
+    if broken {
+        cfg.push_str(
+            "[[source]]\nname = \"Empty\"\nurl = \"file:empty.xml\"\n\
+             [[source]]\nname = \"Missing\"\nurl = \"file:missing.xml\"\n",
+        );
+    }
+    std::fs::write(dir.join("roundup.toml"), cfg).unwrap();
+}
+
+#[test]
+fn quiet_prints_only_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path(), false);
+    let o = common::run(dir.path(), &["-c", "roundup.toml", "-q", "poll"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(texts(&o), (String::new(), String::new()));
+    let o = common::run(dir.path(), &["-c", "roundup.toml", "-q", "draft"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(texts(&o), (String::new(), String::new()));
+    // A draft asked for on standard output is the product, not a report: -q keeps it.
+    let o = common::run(
+        dir.path(),
+        &["-c", "roundup.toml", "-q", "draft", "--out", "-"],
+    );
+    let (out, err) = texts(&o);
+    assert!(out.contains("**A post**") && err.is_empty(), "{out}{err}");
+
+    setup(dir.path(), true);
+    let o = common::run(dir.path(), &["-c", "roundup.toml", "-q", "poll"]);
+    let (out, err) = texts(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert_eq!(err.lines().count(), 2, "one line per failing source: {err}");
+    assert!(err.lines().all(|l| l.starts_with("error: ")), "{err}");
+}
+
+#[test]
+fn messages_name_files_as_files_and_causes_once() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path(), true);
+    let o = common::run(dir.path(), &["-c", "roundup.toml", "-v", "poll"]);
+    let (out, err) = texts(&o);
+    let empty = out.lines().find(|l| l.contains("Empty")).unwrap();
+    assert!(empty.contains("the file holds nothing"), "{out}");
+    assert!(!out.contains("server"), "a local file has no server: {out}");
+    assert!(
+        !err.contains('\u{1b}'),
+        "no colour codes in a pipe: {err:?}"
+    );
+
+    let o = common::run(dir.path(), &["-c", "roundup.toml", "sources"]);
+    let (out, _) = texts(&o);
+    let missing = out.lines().find(|l| l.contains("Missing")).unwrap();
+    assert!(missing.contains("next check"), "{out}");
+
+    let o = common::run(dir.path(), &["-c", "roundup.toml", "publish", "nope.md"]);
+    let (_, err) = texts(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err.contains("nope.md"), "{err}");
+    assert_eq!(
+        err.matches("os error 2").count(),
+        1,
+        "the cause once: {err}"
+    );
+}
