@@ -79,11 +79,18 @@ fn paragraph_in(input: &str) -> Option<Para> {
     let mut consider = |raw: String| -> Option<Para> {
         let mut para = judge(&raw)?;
         let words = para.text.split_whitespace().count();
-        if para.text.ends_with(':') && words < REAL_WORDS {
+        if is_label(&para.text) {
+            // "Synopsis:" alone on its line: the sentence it introduces is the summary.
+            return None;
+        } else if para.text.ends_with(':') && words < REAL_WORDS {
             lead = Some(para.text.clone());
             para.real = false;
         } else if let Some(l) = lead.take() {
             para.text = format!("{l} {}", para.text);
+        }
+        if is_update_note(&para.text) {
+            // A note put on top of an old post later: the post is what follows it.
+            para.real = false;
         }
         if para.real {
             return Some(para);
@@ -106,6 +113,30 @@ fn paragraph_in(input: &str) -> Option<Para> {
 
 fn looks_like_html(s: &str) -> bool {
     s.contains('<') && s.contains('>')
+}
+
+/// A note added to the top of an old post: "Update (2019-01-05): …", "UPDATE:", "Edit:",
+/// "Updated on 5 Jan:".
+static UPDATE_NOTE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)^(update[ds]?|edit(ed)?)\b(\s*\([^)]{0,40}\)|\s+(on\s+)?[^:.!?]{0,30})?\s*[:\u{2013}\u{2014}-]\s")
+        .expect("the update-note pattern is a valid regex")
+});
+
+fn is_update_note(text: &str) -> bool {
+    UPDATE_NOTE.is_match(text)
+}
+
+/// Lead labels that introduce a post's opening sentence and are not part of it.
+static LABEL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"(?i)^(synopsis|summary|abstract|overview|tl;?dr|in short|introduction|intro)\s*:\s*",
+    )
+    .expect("the label pattern is a valid regex")
+});
+
+/// A label alone ("Synopsis:").
+fn is_label(text: &str) -> bool {
+    LABEL.find(text).is_some_and(|m| m.end() == text.len())
 }
 
 /// How far from the end a tail ("Continue reading …") may start.
@@ -395,6 +426,15 @@ fn scan_html(html: &str, f: &mut impl FnMut(String) -> Option<Para>) -> Option<P
 
 /// Shapes the chosen paragraph: a teaser ends cleanly, anything over the cap is cut.
 fn finish(p: &Para) -> String {
+    // "Synopsis: The sentence..." in one paragraph: the label goes.
+    let text = match LABEL.find(&p.text) {
+        Some(m) if m.end() < p.text.len() => &p.text[m.end()..],
+        _ => p.text.as_str(),
+    };
+    let p = &Para {
+        text: text.to_owned(),
+        ..p.clone()
+    };
     let words: Vec<&str> = p.text.split_whitespace().collect();
     if words.is_empty() {
         return String::new();

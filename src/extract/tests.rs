@@ -425,3 +425,34 @@ fn fixture_blogger_feedburner_gives_orig_link_byline_free_summary() {
     assert_eq!(b.link, "https://cloudnotes.example.com/2016/05/short.html");
     assert_eq!(b.summary, "Just a link today: example.");
 }
+
+#[test]
+fn fixture_update_notes_on_old_posts_are_not_the_summary() {
+    let bytes =
+        include_bytes!("../../tests/fixtures/feeds/wordpress-rss-update-note-on-old-post.xml");
+    let got = from_fixture(bytes, &BTreeMap::new(), &Filters::default());
+    let summaries: Vec<&str> = got.items.iter().map(|i| i.summary.as_str()).collect();
+    assert_eq!(
+        summaries,
+        [
+            "Keystone federation lets users of an identity provider log in to OpenStack without a local account. Here is how I set it up with SAML and mod_auth_mellon on a test cloud.",
+            "For weeks our instances took a minute to boot, and the console showed cloud-init waiting on the metadata service. The cause turned out to be a single slow query.",
+            // Nothing follows the note: it is all there is.
+            "Edit: the whole post was replaced by this note, which says where the content went and why.",
+        ]
+    );
+}
+
+#[test]
+fn fixture_blogger_lead_labels_are_dropped() {
+    let bytes = include_bytes!("../../tests/fixtures/feeds/blogger-atom-synopsis-label.xml");
+    let got = from_fixture(bytes, &BTreeMap::new(), &Filters::default());
+    let summaries: Vec<&str> = got.items.iter().map(|i| i.summary.as_str()).collect();
+    assert_eq!(
+        summaries,
+        [
+            "As part of the recent OpenStack summit in Austin, the Scientific Working group was established looking into how scientific organisations can best make use of OpenStack clouds.",
+            "We moved our container clusters to Magnum and measured what it cost us in operations time over the first three months.",
+        ]
+    );
+}
