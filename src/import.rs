@@ -22,6 +22,8 @@ pub enum ImportError {
     },
     #[error("{path} is neither an OPML file (no <opml> element) nor a Planet config.ini (no [Planet] section or [http…] feed sections); give one of those")]
     Unrecognised { path: PathBuf },
+    #[error("cannot import {path}: {message}; nothing was added")]
+    Malformed { path: PathBuf, message: String },
     #[error("the config is not valid, fix it before importing: {0}")]
     Config(ConfigError),
     #[error(
@@ -92,8 +94,14 @@ pub fn import(config_path: &Path, file: &Path) -> Result<ImportReport, ImportErr
     })?;
     let input = String::from_utf8_lossy(&bytes);
     let input = input.trim_start_matches('\u{feff}');
+    let mut report = ImportReport::default();
     let feeds = if is_opml(input) {
-        opml_feeds(input)
+        let (feeds, skipped) = opml_feeds(&bytes).map_err(|message| ImportError::Malformed {
+            path: file.to_owned(),
+            message,
+        })?;
+        report.skipped = skipped;
+        feeds
     } else if is_planet(input) {
         planet_feeds(input)
     } else {
@@ -116,7 +124,6 @@ pub fn import(config_path: &Path, file: &Path) -> Result<ImportReport, ImportErr
     let mut names: HashSet<String> = config.sources.iter().map(|s| s.name.clone()).collect();
     let mut urls: HashSet<String> = config.sources.iter().map(|s| url_key(&s.url)).collect();
 
-    let mut report = ImportReport::default();
     let mut blocks = String::new();
     for feed in feeds {
         let shown = feed.name.clone().unwrap_or_default();
@@ -210,42 +217,112 @@ fn is_feed_section(name: &str) -> bool {
     lower.starts_with("http://") || lower.starts_with("https://")
 }
 
-/// Every `<outline>` with an `xmlUrl`, at any depth; commented-out outlines are not read.
-fn opml_feeds(text: &str) -> Vec<Feed> {
-    static COMMENT: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"(?s)<!--.*?-->").expect("the comment pattern is valid"));
-    static OUTLINE: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)<outline\b((?:[^>'\x22]|'[^']*'|\x22[^\x22]*\x22)*)>")
-            .expect("the outline pattern is valid")
-    });
-    static ATTR: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r#"([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"]*)"|'([^']*)')"#)
-            .expect("the attribute pattern is valid")
-    });
-    let text = COMMENT.replace_all(text, "");
+/// Every `<outline>` with an `xmlUrl`, at any depth, read with an XML parser in the file's
+/// declared encoding; leaf outlines without an `xmlUrl` come back as skipped. A file that is
+/// not well-formed (truncated, mismatched tags) is an error naming where.
+fn opml_feeds(bytes: &[u8]) -> Result<(Vec<Feed>, Vec<Skipped>), String> {
+    use quick_xml::events::Event;
+    let text = decode_declared(bytes);
+    let mut reader = quick_xml::Reader::from_str(&text);
     let mut feeds = Vec::new();
-    for outline in OUTLINE.captures_iter(&text) {
-        let mut url = None;
-        let mut title = None;
-        let mut label = None;
-        for a in ATTR.captures_iter(&outline[1]) {
-            let value = a.get(2).or_else(|| a.get(3)).map_or("", |m| m.as_str());
-            let value = html_escape::decode_html_entities(value).trim().to_owned();
-            match a[1].to_ascii_lowercase().as_str() {
+    let mut skipped = Vec::new();
+    let mut depth = 0usize;
+    // For each open <outline>: a feed-less one that holds no outline is a skipped leaf.
+    let mut open: Vec<Option<Skipped>> = Vec::new();
+    loop {
+        let event = reader.read_event().map_err(|e| {
+            format!(
+                "not well-formed XML at byte {}: {e}",
+                reader.error_position()
+            )
+        })?;
+        let (outline, empty) = match &event {
+            Event::Start(e) => {
+                depth += 1;
+                (is_outline(e.local_name().into_inner()).then_some(e), false)
+            }
+            Event::Empty(e) => (is_outline(e.local_name().into_inner()).then_some(e), true),
+            Event::End(e) => {
+                depth = depth.saturating_sub(1);
+                if is_outline(e.local_name().into_inner()) {
+                    if let Some(Some(leaf)) = open.pop() {
+                        skipped.push(leaf);
+                    }
+                }
+                continue;
+            }
+            Event::Eof if depth > 0 => {
+                return Err("it ends before its elements are closed (truncated?)".into())
+            }
+            Event::Eof => break,
+            _ => continue,
+        };
+        let Some(outline) = outline else { continue };
+        // A child outline means the parent is a folder, not a feed without a URL.
+        if let Some(parent) = open.last_mut() {
+            *parent = None;
+        }
+        let (mut url, mut title, mut label) = (None, None, None);
+        for a in outline.attributes().with_checks(false).flatten() {
+            let raw = a.value.to_string();
+            let value = quick_xml::escape::unescape(&raw)
+                .map(|v| v.into_owned())
+                .unwrap_or_else(|_| html_escape::decode_html_entities(&raw).into_owned())
+                .trim()
+                .to_owned();
+            match a
+                .key
+                .local_name()
+                .into_inner()
+                .to_ascii_lowercase()
+                .as_str()
+            {
                 "xmlurl" => url = Some(value),
                 "title" => title = Some(value),
                 "text" => label = Some(value),
                 _ => {}
             }
         }
-        if let Some(url) = url.filter(|u| !u.is_empty()) {
-            let name = label
-                .filter(|t| !t.is_empty())
-                .or(title.filter(|t| !t.is_empty()));
-            feeds.push(Feed { name, url });
+        let name = label
+            .filter(|t| !t.is_empty())
+            .or(title.filter(|t| !t.is_empty()));
+        let leaf = match url.filter(|u| !u.is_empty()) {
+            Some(url) => {
+                feeds.push(Feed { name, url });
+                None
+            }
+            None => Some(Skipped {
+                name: name.unwrap_or_default(),
+                url: String::new(),
+                reason: "an outline without xmlUrl is not a feed".to_owned(),
+            }),
+        };
+        if empty {
+            skipped.extend(leaf);
+        } else {
+            open.push(leaf);
         }
     }
-    feeds
+    Ok((feeds, skipped))
+}
+
+fn is_outline(name: &str) -> bool {
+    name.eq_ignore_ascii_case("outline")
+}
+
+/// The text of an XML file in the encoding its declaration names (UTF-8 without one).
+fn decode_declared(bytes: &[u8]) -> String {
+    static DECL: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r#"^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']"#)
+            .expect("the declaration pattern is valid")
+    });
+    let head = String::from_utf8_lossy(&bytes[..bytes.len().min(200)]);
+    let encoding = DECL
+        .captures(head.trim_start_matches('\u{feff}'))
+        .and_then(|c| encoding_rs::Encoding::for_label(c[1].as_bytes()))
+        .unwrap_or(encoding_rs::UTF_8);
+    let (text, _, _) = encoding.decode(bytes);
+    text.trim_start_matches('\u{feff}').to_owned()
 }
 
 /// `[URL]` sections with their `name`; [Planet], [DEFAULT] and other options are ignored, and
@@ -449,10 +526,13 @@ mod tests {
                 "planet.example.org"
             ]
         );
-        // https vs http and a missing trailing slash are the same feed.
-        assert_eq!(r.skipped.len(), 1, "{:?}", r.skipped);
-        assert_eq!(r.skipped[0].name, "Rich Bowen (OpenStack tag)");
-        assert!(r.skipped[0].reason.contains("already in the config"));
+        // An outline with no feed is reported; https vs http and a missing trailing slash are
+        // the same feed.
+        assert_eq!(r.skipped.len(), 2, "{:?}", r.skipped);
+        assert_eq!(r.skipped[0].name, "Folder without feeds");
+        assert!(r.skipped[0].reason.contains("without xmlUrl"));
+        assert_eq!(r.skipped[1].name, "Rich Bowen (OpenStack tag)");
+        assert!(r.skipped[1].reason.contains("already in the config"));
         let text = std::fs::read_to_string(&cfg).unwrap();
         assert!(text.starts_with(BASE), "{text}");
         assert!(text.contains("# Imported from nested-outlines.opml."));
@@ -470,8 +550,39 @@ mod tests {
         // Importing again adds nothing and leaves the file alone.
         let again = import(&cfg, &fixture("nested-outlines.opml")).unwrap();
         assert!(again.added.is_empty());
-        assert_eq!(again.skipped.len(), 5);
+        assert_eq!(again.skipped.len(), 6);
         assert_eq!(std::fs::read_to_string(&cfg).unwrap(), text);
+    }
+
+    #[test]
+    fn opml_is_read_in_its_declared_encoding_and_a_truncated_one_refused() {
+        let (dir, cfg) = config_with(BASE);
+        let latin = dir.path().join("latin1.opml");
+        let mut bytes =
+            b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<opml version=\"1.0\"><body>\
+            <outline text=\"Caf"
+                .to_vec();
+        bytes.push(0xE9); // e acute in ISO-8859-1
+        bytes.extend_from_slice(
+            b" OpenStack\" xmlUrl=\"https://cafe.example/feed\"/></body></opml>\n",
+        );
+        std::fs::write(&latin, bytes).unwrap();
+        let r = import(&cfg, &latin).unwrap();
+        assert_eq!(r.added, ["Caf\u{e9} OpenStack"]);
+
+        let cut = dir.path().join("cut.opml");
+        std::fs::write(
+            &cut,
+            "<?xml version=\"1.0\"?><opml version=\"2.0\"><body><outline text=\"A\" xmlUrl=\"https://a.example/feed\"/><outline text=\"B\"",
+        )
+        .unwrap();
+        let before = std::fs::read_to_string(&cfg).unwrap();
+        let err = import(&cfg, &cut).unwrap_err().to_string();
+        assert!(
+            err.contains("cut.opml") && err.contains("nothing was added"),
+            "{err}"
+        );
+        assert_eq!(std::fs::read_to_string(&cfg).unwrap(), before);
     }
 
     #[test]
