@@ -104,6 +104,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Fetch and extract sources without storing anything; print what each item would be
+    Check {
+        /// A source's name or URL (default: every source)
+        source: Option<String>,
+    },
     /// Cron-scheduled polls and drafts, short-link redirects, control API
     Daemon,
     /// Add sources from an OPML file or a Planet (Venus) config.ini to the config

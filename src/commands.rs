@@ -137,7 +137,7 @@ pub async fn execute(cmd: &Command, env: &Env) -> anyhow::Result<Reply> {
                 format_sources(&rows)
             };
         }
-        Command::Daemon | Command::Import { .. } => {
+        Command::Daemon | Command::Import { .. } | Command::Check { .. } => {
             anyhow::bail!("`{}` cannot run through the control API", command_name(cmd));
         }
     }
@@ -155,6 +155,7 @@ pub fn command_name(cmd: &Command) -> &'static str {
         Command::Sources { .. } => "sources",
         Command::Daemon => "daemon",
         Command::Import { .. } => "import",
+        Command::Check { .. } => "check",
     }
 }
 
@@ -239,6 +240,7 @@ pub fn source_detail(s: &crate::poll::SourceReport) -> String {
             filtered,
             dropped,
             over_max_items,
+            undated,
             ..
         } => {
             let mut d = format!("{new} new, {}", plural(*items, "item", "items"));
@@ -254,6 +256,9 @@ pub fn source_detail(s: &crate::poll::SourceReport) -> String {
                     d,
                     ", {over_max_items} older left out (past [http] max_items)"
                 );
+            }
+            if *undated > 0 {
+                let _ = write!(d, ", {undated} without a date (dated when first seen)");
             }
             d
         }

@@ -1,6 +1,7 @@
 //! roundup: polls a community's blog feeds, keeps what has not been published in a sled store,
 //! and renders the draft roundup post an editor only has to read.
 
+pub mod check; // `roundup check`: fetch and extract without storing, to try a source
 pub mod cli; // the command line (clap derive); its doc comments are the --help text
 pub mod commands; // the commands against an open store, output collected for terminal or control API
 pub mod config; // TOML -> validated Config

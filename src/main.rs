@@ -100,6 +100,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         if cli.command == Command::Daemon {
             return roundup::daemon::run(cfg).await.map(|()| 0);
         }
+        if let Command::Check { source } = &cli.command {
+            return check(&cfg, source.as_deref(), cli.quiet).await;
+        }
         let reply = match open_store(&cfg, wait, cli.quiet).await? {
             Some(store) => {
                 let mut env = Env::new(cfg, store)?;
@@ -118,6 +121,27 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         };
         Ok(print_reply(&reply, cli.quiet, is_product(&cli.command)))
     })
+}
+
+/// `roundup check`: no store, so it never waits for one. Exit 2 when a source fails.
+async fn check(cfg: &Config, source: Option<&str>, quiet: bool) -> anyhow::Result<i32> {
+    let sources = roundup::check::pick(cfg, source)?;
+    let fetcher = roundup::fetch::Fetcher::new(&cfg.http)?;
+    let now = chrono::Utc::now();
+    let mut code = 0;
+    for s in sources {
+        let checked = roundup::check::check(cfg, &fetcher, s, now).await;
+        if checked.failed {
+            code = commands::EXIT_SOURCES_FAILED;
+            if quiet {
+                eprint!("error: {}", checked.text);
+            }
+        }
+        if !quiet {
+            println!("{}", checked.text);
+        }
+    }
+    Ok(code)
 }
 
 /// Opens the store, waiting up to `wait` while another roundup command holds it (saying once

@@ -59,6 +59,8 @@ pub enum Outcome {
         dropped: usize,
         /// Of those, the entries past `[http] max_items`.
         over_max_items: usize,
+        /// Items whose entry gave no date: dated when first seen.
+        undated: usize,
     },
     NotModified,
     Failed {
@@ -477,6 +479,7 @@ fn record(
                 filtered: extracted.filtered,
                 dropped: extracted.dropped.len() + extracted.over_max_items,
                 over_max_items: extracted.over_max_items,
+                undated: extracted.undated,
             }
         }
         Fetched::Failed {

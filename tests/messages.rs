@@ -91,3 +91,53 @@ fn messages_name_files_as_files_and_causes_once() {
         "the cause once: {err}"
     );
 }
+
+#[test]
+fn check_shows_what_each_item_would_be_without_storing() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/html/team-blog-relative-dates.html");
+    std::fs::write(
+        dir.path().join("roundup.toml"),
+        format!(
+            "[store]\npath = \"db\"\n\n[[source]]\nname = \"Cloud team\"\nurl = \"file://{}\"\n\
+             kind = \"html\"\nitem = \"article.card\"\ntitle = \".card-title\"\nlink = \".card-title a\"\n\
+             summary = \".excerpt\"\nauthor_selector = \".byline\"\ndate = \".when\"\n",
+            page.display()
+        ),
+    )
+    .unwrap();
+    let o = common::run(dir.path(), &["-c", "roundup.toml", "check"]);
+    let (out, err) = texts(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(out.contains("3 items, 1 without a date"), "{out}");
+    assert!(
+        out.contains("title:   Ironic: booting from a volume\n  author:  Julia Kreger"),
+        "{out}"
+    );
+    let yesterday = (chrono::Utc::now() - chrono::Duration::days(1))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(out.contains(&format!("date:    {yesterday}")), "{out}");
+    assert!(
+        out.contains("date:    none found (it would be dated when first seen)"),
+        "{out}"
+    );
+    assert!(!dir.path().join("db").exists(), "check stores nothing");
+
+    // A poll says the same about the undated post.
+    let o = common::run(dir.path(), &["-c", "roundup.toml", "poll"]);
+    let (out, _) = texts(&o);
+    assert!(
+        out.contains("1 without a date (dated when first seen)"),
+        "{out}"
+    );
+
+    let o = common::run(dir.path(), &["-c", "roundup.toml", "check", "Nobody"]);
+    let (_, err) = texts(&o);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err.contains("no source is named \"Nobody\"") && err.contains("Cloud team"),
+        "{err}"
+    );
+}

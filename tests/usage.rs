@@ -22,7 +22,8 @@ fn readme_quotes_every_help_text() {
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
     let mut commands = vec![vec![]];
     for sub in [
-        "poll", "draft", "publish", "items", "skip", "unskip", "sources", "daemon", "import",
+        "poll", "draft", "publish", "items", "skip", "unskip", "sources", "check", "daemon",
+        "import",
     ] {
         commands.push(vec![sub]);
     }

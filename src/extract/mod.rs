@@ -37,6 +37,8 @@ pub struct Extracted {
     pub dropped: Vec<String>,
     /// Entries past `max_items`, not read.
     pub over_max_items: usize,
+    /// Items whose entry gave no date: dated when first seen.
+    pub undated: usize,
 }
 
 /// Words of the summary used as a title when an entry has none.
@@ -84,11 +86,13 @@ pub fn extract(feed: &ParsedFeed, cx: &Context<'_>) -> Extracted {
             out.filtered += 1;
             continue;
         }
-        let published = entry
-            .published
-            .or(entry.updated)
-            .unwrap_or(cx.now)
-            .min(cx.now);
+        let published = match entry.published.or(entry.updated) {
+            Some(date) => date.min(cx.now),
+            None => {
+                out.undated += 1;
+                cx.now
+            }
+        };
         let key = key(
             entry,
             ids_usable,

@@ -184,11 +184,19 @@ fn resolve(base: &Url, href: &str) -> Option<String> {
         .map(String::from)
 }
 
-/// "By Jason Snell" -> "Jason Snell".
+/// "By Jason Snell" -> "Jason Snell"; "Linked by Dan Moren" -> "Dan Moren".
 fn strip_by(s: &str) -> &str {
     let t = s.trim();
     match t.get(..3) {
-        Some(p) if p.eq_ignore_ascii_case("by ") => t[3..].trim_start(),
+        Some(p) if p.eq_ignore_ascii_case("by ") => return t[3..].trim_start(),
+        _ => {}
+    }
+    // A short verb before "by" ("Linked by", "Posted by", "Written by") on a short byline.
+    let lower = t.to_ascii_lowercase();
+    match lower.find(" by ") {
+        Some(at) if at <= 12 && t.split_whitespace().count() <= 8 && t.is_char_boundary(at + 4) => {
+            t[at + 4..].trim_start()
+        }
         _ => t,
     }
 }
@@ -207,10 +215,51 @@ fn element_date(el: ElementRef<'_>) -> Option<DateTime<Utc>> {
         .or_else(|| parse_date(&element_text(el)))
 }
 
+/// "3 days ago", "an hour ago", "yesterday", "today", "just now".
+fn relative_date(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    static AGO: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(
+            r"(?i)\b(\d{1,4}|an?|one)\s+(second|minute|min|hour|day|week|month|year)s?\s+ago\b",
+        )
+        .expect("the relative date pattern is valid")
+    });
+    let lower = s.to_ascii_lowercase();
+    if let Some(c) = AGO.captures(&lower) {
+        let n: i64 = match &c[1] {
+            "a" | "an" | "one" => 1,
+            n => n.parse().ok()?,
+        };
+        let unit = match &c[2] {
+            "second" => chrono::Duration::seconds(1),
+            "minute" | "min" => chrono::Duration::minutes(1),
+            "hour" => chrono::Duration::hours(1),
+            "day" => chrono::Duration::days(1),
+            "week" => chrono::Duration::weeks(1),
+            "month" => chrono::Duration::days(30),
+            _ => chrono::Duration::days(365),
+        };
+        return now.checked_sub_signed(unit * i32::try_from(n).ok()?);
+    }
+    match lower.trim() {
+        "today" | "just now" => Some(now),
+        "yesterday" => Some(now - chrono::Duration::days(1)),
+        _ => None,
+    }
+}
+
 /// RFC 3339, RFC 2822, or a date written out somewhere in the text: `2016-05-17`,
 /// `May 17, 2016`, `17 May 2016`. A bare date is read as midnight UTC.
 pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
+    parse_date_at(s, Utc::now())
+}
+
+/// `parse_date`, with relative dates ("2 days ago", "yesterday", "an hour ago") read back from
+/// `now`.
+pub fn parse_date_at(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let s = s.trim();
+    if let Some(t) = relative_date(s, now) {
+        return Some(t);
+    }
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }
@@ -270,6 +319,34 @@ mod tests {
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn relative_dates_and_bylines_with_a_verb() {
+        let now = utc("2026-12-02T12:00:00Z");
+        assert_eq!(
+            parse_date_at("3 days ago", now),
+            Some(utc("2026-11-29T12:00:00Z"))
+        );
+        assert_eq!(
+            parse_date_at("Posted an hour ago", now),
+            Some(utc("2026-12-02T11:00:00Z"))
+        );
+        assert_eq!(
+            parse_date_at("yesterday", now),
+            Some(utc("2026-12-01T12:00:00Z"))
+        );
+        assert_eq!(
+            parse_date_at("2 weeks ago", now),
+            Some(utc("2026-11-18T12:00:00Z"))
+        );
+        assert_eq!(parse_date_at("soon", now), None);
+        assert_eq!(strip_by("Linked by Dan Moren"), "Dan Moren");
+        assert_eq!(strip_by("By Jason Snell"), "Jason Snell");
+        assert_eq!(
+            strip_by("Notes by the sea, a long title that is not a byline"),
+            "Notes by the sea, a long title that is not a byline"
+        );
     }
 
     #[test]
@@ -424,7 +501,7 @@ mod tests {
                 "{s}"
             );
         }
-        assert_eq!(d("yesterday"), None);
+        assert_eq!(d("someday"), None);
         assert_eq!(d("2016-13-45"), None);
     }
 }
