@@ -139,16 +139,47 @@ struct RawSeries {
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawFilters {
-    #[serde(default)]
-    include_tags: Vec<String>,
-    #[serde(default)]
-    exclude_tags: Vec<String>,
-    include_title: Option<Spanned<String>>,
-    exclude_title: Option<Spanned<String>>,
-    #[serde(default)]
-    include_authors: Vec<String>,
-    #[serde(default)]
-    exclude_authors: Vec<String>,
+    include_tags: Option<Spanned<Strings>>,
+    exclude_tags: Option<Spanned<Strings>>,
+    include_title: Option<Spanned<Strings>>,
+    exclude_title: Option<Spanned<Strings>>,
+    include_authors: Option<Spanned<Strings>>,
+    exclude_authors: Option<Spanned<Strings>>,
+}
+
+/// A filter key's value: one string or a list of them (`exclude_title = "^Re:"` or
+/// `exclude_title = ["^Re:", "sponsored"]`). List items keep their place in the file, so an
+/// error names the line of the one at fault.
+#[derive(Debug)]
+enum Strings {
+    One(String),
+    List(Vec<Spanned<String>>),
+}
+
+impl<'de> Deserialize<'de> for Strings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Strings;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Strings, E> {
+                Ok(Strings::One(v.to_owned()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Strings, A::Error> {
+                let mut list = Vec::new();
+                while let Some(s) = seq.next_element()? {
+                    list.push(s);
+                }
+                Ok(Strings::List(list))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,16 +189,12 @@ struct RawSource {
     url: Spanned<String>,
     kind: Option<Spanned<String>>,
     author: Option<String>,
-    #[serde(default)]
-    include_tags: Vec<String>,
-    #[serde(default)]
-    exclude_tags: Vec<String>,
-    include_title: Option<Spanned<String>>,
-    exclude_title: Option<Spanned<String>>,
-    #[serde(default)]
-    include_authors: Vec<String>,
-    #[serde(default)]
-    exclude_authors: Vec<String>,
+    include_tags: Option<Spanned<Strings>>,
+    exclude_tags: Option<Spanned<Strings>>,
+    include_title: Option<Spanned<Strings>>,
+    exclude_title: Option<Spanned<Strings>>,
+    include_authors: Option<Spanned<Strings>>,
+    exclude_authors: Option<Spanned<Strings>>,
     // html sources: CSS selectors
     item: Option<Spanned<String>>,
     title: Option<Spanned<String>>,
@@ -289,8 +316,10 @@ pub struct Series {
 pub struct Filters {
     pub include_tags: Vec<String>,
     pub exclude_tags: Vec<String>,
-    pub include_title: Option<Regex>,
-    pub exclude_title: Option<Regex>,
+    /// An item passes when any of these matches its title (none: every title passes).
+    pub include_title: Vec<Regex>,
+    /// An item is left out when any of these matches its title.
+    pub exclude_title: Vec<Regex>,
     pub include_authors: Vec<String>,
     pub exclude_authors: Vec<String>,
 }
@@ -461,19 +490,33 @@ impl Checker<'_> {
     fn regex(&self, v: &Option<Spanned<String>>, key: &str) -> Result<Option<Regex>, ConfigError> {
         match v {
             None => Ok(None),
-            Some(s) => match regex::RegexBuilder::new(s.get_ref())
-                .case_insensitive(true)
-                .size_limit(1 << 20)
-                .build()
-            {
-                Ok(r) => Ok(Some(r)),
-                Err(e) => self.err(
-                    s.span(),
-                    key,
-                    format!("not a valid regular expression: {e}"),
-                ),
-            },
+            Some(s) => self.compile(s.get_ref(), s.span(), key).map(Some),
         }
+    }
+
+    /// A case-insensitive regex; `span` is where its text is in the file.
+    fn compile(
+        &self,
+        text: &str,
+        span: std::ops::Range<usize>,
+        key: &str,
+    ) -> Result<Regex, ConfigError> {
+        match regex::RegexBuilder::new(text)
+            .case_insensitive(true)
+            .size_limit(1 << 20)
+            .build()
+        {
+            Ok(r) => Ok(r),
+            Err(e) => self.err(span, key, format!("not a valid regular expression: {e}")),
+        }
+    }
+
+    /// A title filter: one regex, or a list of them of which any may match.
+    fn regexes(&self, v: &Option<Spanned<Strings>>, key: &str) -> Result<Vec<Regex>, ConfigError> {
+        strings(v)
+            .into_iter()
+            .map(|(text, span)| self.compile(text, span, key))
+            .collect()
     }
 
     fn selector(
@@ -507,16 +550,17 @@ impl Checker<'_> {
     }
 
     fn filters(&self, f: FilterParts<'_>, prefix: &str) -> Result<Filters, ConfigError> {
-        let lower = |v: &[String]| {
-            v.iter()
-                .map(|s| s.trim().to_lowercase())
+        let lower = |v: &Option<Spanned<Strings>>| {
+            strings(v)
+                .into_iter()
+                .map(|(s, _)| s.trim().to_lowercase())
                 .collect::<Vec<_>>()
         };
         Ok(Filters {
             include_tags: lower(f.include_tags),
             exclude_tags: lower(f.exclude_tags),
-            include_title: self.regex(f.include_title, &format!("{prefix}include_title"))?,
-            exclude_title: self.regex(f.exclude_title, &format!("{prefix}exclude_title"))?,
+            include_title: self.regexes(f.include_title, &format!("{prefix}include_title"))?,
+            exclude_title: self.regexes(f.exclude_title, &format!("{prefix}exclude_title"))?,
             include_authors: lower(f.include_authors),
             exclude_authors: lower(f.exclude_authors),
         })
@@ -944,12 +988,24 @@ impl Checker<'_> {
 }
 
 struct FilterParts<'a> {
-    include_tags: &'a [String],
-    exclude_tags: &'a [String],
-    include_title: &'a Option<Spanned<String>>,
-    exclude_title: &'a Option<Spanned<String>>,
-    include_authors: &'a [String],
-    exclude_authors: &'a [String],
+    include_tags: &'a Option<Spanned<Strings>>,
+    exclude_tags: &'a Option<Spanned<Strings>>,
+    include_title: &'a Option<Spanned<Strings>>,
+    exclude_title: &'a Option<Spanned<Strings>>,
+    include_authors: &'a Option<Spanned<Strings>>,
+    exclude_authors: &'a Option<Spanned<Strings>>,
+}
+
+/// A filter key's strings, each with where it is in the file (a lone string: the key's value).
+fn strings(v: &Option<Spanned<Strings>>) -> Vec<(&str, std::ops::Range<usize>)> {
+    match v.as_ref().map(|s| (s.get_ref(), s.span())) {
+        None => Vec::new(),
+        Some((Strings::One(s), span)) => vec![(s.as_str(), span)],
+        Some((Strings::List(list), _)) => list
+            .iter()
+            .map(|s| (s.get_ref().as_str(), s.span()))
+            .collect(),
+    }
 }
 
 /// Parses a source URL. `file:path` without `//` is a path relative to the config file's
@@ -1081,6 +1137,66 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains(":5: source[A].item"), "{e}");
+    }
+
+    #[test]
+    fn every_filter_key_takes_a_string_or_a_list() {
+        let keys = [
+            "include_tags",
+            "exclude_tags",
+            "include_title",
+            "exclude_title",
+            "include_authors",
+            "exclude_authors",
+        ];
+        let one: String = keys.iter().map(|k| format!("{k} = \"A\"\n")).collect();
+        let many: String = keys
+            .iter()
+            .map(|k| format!("{k} = [\"A\", \"b\"]\n"))
+            .collect();
+        let c = parse(&format!(
+            "[filters]\n{one}[[source]]\nname = \"S\"\nurl = \"https://s/\"\n{many}"
+        ))
+        .unwrap();
+        assert_eq!(c.filters.include_tags, ["a"]);
+        assert_eq!(c.filters.exclude_authors, ["a"]);
+        assert_eq!(c.filters.exclude_title.len(), 1);
+        let f = &c.sources[0].filters;
+        assert_eq!(f.exclude_tags, ["a", "b"]);
+        assert_eq!(f.include_authors, ["a", "b"]);
+        assert_eq!(f.include_title.len(), 2);
+        assert!(f.exclude_title[1].is_match("B"), "case-insensitive");
+
+        // A bad regex in a list names the line it is on.
+        let e = parse("[filters]\nexclude_title = [\n  \"^Re:\",\n  \"(unclosed\",\n]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("test.toml:4: filters.exclude_title: not a valid regular expression"),
+            "{e}"
+        );
+        let e = parse("[[source]]\nname = \"S\"\nurl = \"https://s/\"\ninclude_title = \"[\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("test.toml:4: source[S].include_title:"),
+            "{e}"
+        );
+        // Anything but strings is refused, naming the line.
+        let e = parse("[filters]\ninclude_tags = 5\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2") && e.contains("expected a string or a list of strings"),
+            "{e}"
+        );
+        let e = parse("[filters]\ninclude_authors = [\"a\", 2]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2") && e.contains("expected a string"),
+            "{e}"
+        );
     }
 
     #[test]
