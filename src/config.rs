@@ -1115,6 +1115,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("test.toml:2: schedule.poll"), "{e}");
+        let e = parse("[schedule]\npoll = \"*/30 * * * *\"\ndraft = \"*/90 9 * * 1\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "test.toml:3: schedule.draft: \"*/90 9 * * 1\": minute step 90 is out of range 1-59"
+        );
     }
 
     #[test]
