@@ -526,9 +526,22 @@ impl Checker<'_> {
     ) -> Result<Option<String>, ConfigError> {
         match v {
             None => Ok(None),
+            Some(s) if s.get_ref().trim().is_empty() => self.err(
+                s.span(),
+                key,
+                "empty selector (give one, like \"article\" or \"h2 a\")",
+            ),
             Some(s) => match scraper::Selector::parse(s.get_ref()) {
                 Ok(_) => Ok(Some(s.get_ref().clone())),
-                Err(e) => self.err(s.span(), key, format!("not a valid CSS selector: {e}")),
+                Err(e) => self.err(
+                    s.span(),
+                    key,
+                    format!(
+                        "{:?} is not a valid CSS selector: {}",
+                        s.get_ref(),
+                        selector_problem(&e)
+                    ),
+                ),
             },
         }
     }
@@ -1018,6 +1031,48 @@ fn source_url(text: &str, base: &Path) -> Result<Url, url::ParseError> {
     Url::parse(text)
 }
 
+/// What is wrong with a CSS selector, in words: scraper's own message for most mistakes is
+/// "Unexpected error occurred. Please report this to the developer".
+fn selector_problem(e: &scraper::error::SelectorErrorKind) -> &'static str {
+    use scraper::error::SelectorErrorKind as K;
+    use selectors::parser::SelectorParseErrorKind as P;
+    match e {
+        K::UnexpectedToken => "unexpected token (a character that means nothing there, like an unmatched \")\" or a \"!\")",
+        K::EndOfLine => "it stops too early: a bracket, parenthesis or quote is not closed, or a name is missing after \".\", \":\" or \"::\"",
+        K::InvalidAtRule | K::InvalidAtRuleBody | K::QualRuleInvalid => {
+            "unexpected token: this is not a selector"
+        }
+        K::TooManyNestedBlocks => "it is nested too deeply",
+        K::ExpectedColonOnPseudoElement | K::ExpectedIdentityOnPseudoElement => {
+            "a pseudo-element needs a name after \"::\""
+        }
+        K::UnexpectedSelectorParseError(p) => match p {
+            P::EmptySelector => "empty selector where one is expected (an extra comma, or nothing after \"#\", \"(\" or \"{\")",
+            P::DanglingCombinator => "ends with a combinator (\">\", \"+\" or \"~\"), or has two in a row: each needs a selector after it",
+            P::NoQualifiedNameInAttributeSelector | P::InvalidQualNameInAttr => {
+                "an attribute selector needs an attribute name, like [href] or [rel=author]"
+            }
+            P::UnexpectedTokenInAttributeSelector | P::ExpectedBarInAttr | P::BadValueInAttr => {
+                "unexpected token in an attribute selector (write [name], [name=value] or [name=\"a value\"])"
+            }
+            P::PseudoElementExpectedColon | P::PseudoElementExpectedIdent => {
+                "a pseudo-element needs a name after \"::\""
+            }
+            P::NoIdentForPseudo | P::UnexpectedIdent => "unexpected token after \":\"",
+            P::ClassNeedsIdent => "a class name is missing after \".\"",
+            P::UnsupportedPseudoClassOrElement => "unknown or unsupported pseudo-class or pseudo-element (structural ones like :first-child or :nth-of-type(2) work; ::before or :hover match nothing in a fetched page)",
+            P::ExpectedNamespace | P::ExplicitNamespaceUnexpectedToken => {
+                "namespaces (\"ns|name\") are not supported"
+            }
+            P::NonCompoundSelector
+            | P::NonPseudoElementAfterSlotted
+            | P::InvalidPseudoElementAfterSlotted
+            | P::InvalidPseudoElementInsideWhere
+            | P::InvalidState => "a pseudo-class or pseudo-element is used where it is not allowed",
+        },
+    }
+}
+
 /// The community's own roundups come back through its blog's feed: titles like the configured
 /// one (its `{date}` part left out) or "blog roundup".
 fn default_own_posts(title: &str) -> Regex {
@@ -1204,6 +1259,50 @@ mod tests {
             e.contains("line 2") && e.contains("expected a string"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn bad_selectors_name_the_key_the_selector_and_the_mistake() {
+        let html = |key: &str, selector: &str| {
+            let mut keys = vec![(key, selector)];
+            for (k, v) in [("item", "article"), ("title", "h2"), ("link", "h2 a")] {
+                if k != key {
+                    keys.push((k, v));
+                }
+            }
+            let lines: String = keys
+                .iter()
+                .map(|(k, v)| format!("{k} = {}\n", toml::Value::from(*v)))
+                .collect();
+            parse(&format!(
+                "[[source]]\nname = \"A\"\nurl = \"https://a/\"\nkind = \"html\"\n{lines}"
+            ))
+            .unwrap_err()
+            .to_string()
+        };
+        for (key, selector, words) in [
+            ("item", "div >", "ends with a combinator"),
+            ("title", "h2 +", "ends with a combinator"),
+            ("link", "a > > b", "two in a row"),
+            ("summary", "p)", "unexpected token"),
+            ("author_selector", "", "empty selector"),
+            ("date", "  ", "empty selector"),
+            ("item", "article,", "empty selector"),
+            ("item", "article[", "not closed"),
+            ("title", "[=x]", "needs an attribute name"),
+            ("date", "time:hover", "unsupported pseudo-class"),
+        ] {
+            let e = html(key, selector);
+            assert!(e.contains(&format!(":5: source[A].{key}: ")), "{e}");
+            if !selector.trim().is_empty() {
+                assert!(
+                    e.contains(&format!("{selector:?} is not a valid CSS selector: ")),
+                    "{e}"
+                );
+            }
+            assert!(e.contains(words), "{selector:?}: {e}");
+            assert!(!e.contains("developer"), "{e}");
+        }
     }
 
     #[test]
