@@ -27,6 +27,8 @@ pub enum ConfigError {
     },
     #[error("{path}: {message}")]
     Syntax { path: PathBuf, message: String },
+    #[error("{path} has no sources, so there is nothing to poll or draft. Add feeds from an OPML file or a Planet config.ini with `roundup {import}FILE`, or add one by hand:\n\n  [[source]]\n  name = \"Lars Kellogg-Stedman\"\n  url = \"https://blog.oddbit.com/tags/openstack/rss.xml\"", import = import_command(path))]
+    NoSources { path: PathBuf },
     #[error("{path}:{line}: {key}: {message}")]
     Invalid {
         path: PathBuf,
@@ -374,17 +376,59 @@ impl Config {
     /// Validates config text; `path` names it in messages, and relative paths in it resolve
     /// against its folder.
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-            path: path.to_owned(),
-            message: e.to_string().trim_end().replace('\n', "\n  "),
+        let raw: RawConfig = toml::from_str(text).map_err(|e| match single_source_table(text) {
+            Some(line) => ConfigError::Invalid {
+                path: path.to_owned(),
+                line,
+                key: "source".to_owned(),
+                message: "sources are an array of tables: write [[source]], with two brackets, above each source".to_owned(),
+            },
+            None => ConfigError::Syntax {
+                path: path.to_owned(),
+                message: e.to_string().trim_end().replace('\n', "\n  "),
+            },
         })?;
         let base = config_folder(path);
         Checker { path, text, base }.check(raw)
     }
 
+    /// Refuses a config with no sources: every command but `import` needs one (with none, a
+    /// poll fetches nothing and a draft is always empty). Not part of `parse`, which also reads
+    /// configs that `import` is about to fill.
+    pub fn require_sources(&self) -> Result<(), ConfigError> {
+        if self.sources.is_empty() {
+            return Err(ConfigError::NoSources {
+                path: self.path.clone(),
+            });
+        }
+        Ok(())
+    }
+
     pub fn source(&self, name: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.name == name)
     }
+}
+
+/// `import ` with the `--config` it needs when the config is not the default one.
+fn import_command(path: &Path) -> String {
+    if path == Path::new(DEFAULT_PATH) {
+        "import ".to_owned()
+    } else {
+        format!("--config {} import ", path.display())
+    }
+}
+
+/// The line of a `[source]` table header: toml then says "invalid type" or "duplicate key",
+/// when the mistake is one bracket where `[[source]]` takes two.
+fn single_source_table(text: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.split('#').next().unwrap_or("").trim();
+            l.strip_prefix('[')
+                .and_then(|l| l.strip_suffix(']'))
+                .is_some_and(|name| name.trim() == "source")
+        })
+        .map(|i| i + 1)
 }
 
 /// The absolute folder of the config file: relative paths in it resolve against this, so a
@@ -1303,6 +1347,46 @@ mod tests {
             assert!(e.contains(words), "{selector:?}: {e}");
             assert!(!e.contains("developer"), "{e}");
         }
+    }
+
+    #[test]
+    fn a_single_bracket_source_table_says_sources_are_an_array_of_tables() {
+        for text in [
+            "[store]\npath = \"x\"\n\n[source]\nname = \"A\"\nurl = \"https://a/\"\n",
+            "[[source]]\nname = \"A\"\nurl = \"https://a/\"\n[ source ] # the second\nname = \"B\"\nurl = \"https://b/\"\n",
+        ] {
+            let e = parse(text).unwrap_err().to_string();
+            // Both headers are on line 4.
+            assert_eq!(
+                e,
+                "test.toml:4: source: sources are an array of tables: write [[source]], with two brackets, above each source"
+            );
+        }
+        // Other syntax errors are toml's.
+        let e = parse("[[source]]\nname = \"A\"\nname = \"B\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("duplicate key") && !e.contains("array of tables"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_config_without_sources_parses_but_is_refused_for_commands() {
+        let c = parse("[store]\npath = \"x.db\"\n").unwrap();
+        let e = c.require_sources().unwrap_err().to_string();
+        assert!(e.starts_with("test.toml has no sources"), "{e}");
+        assert!(
+            e.contains("`roundup --config test.toml import FILE`")
+                && e.contains("[[source]]\n  name = "),
+            "{e}"
+        );
+        let c = Config::parse(Path::new(DEFAULT_PATH), "").unwrap();
+        let e = c.require_sources().unwrap_err().to_string();
+        assert!(e.contains("`roundup import FILE`"), "{e}");
+        let c = parse("[[source]]\nname = \"A\"\nurl = \"https://a/\"\n").unwrap();
+        assert!(c.require_sources().is_ok());
     }
 
     #[test]

@@ -68,7 +68,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         print!("{}", commands::format_import(&report, &config_path));
         return Ok(0);
     }
-    let cfg = match Config::load(&config_path) {
+    // Every command but `import` (which adds them) needs sources.
+    let cfg = match Config::load(&config_path).and_then(|c| c.require_sources().map(|()| c)) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");

@@ -252,7 +252,7 @@ async fn without_a_daemon_a_locked_store_is_explained() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("roundup.toml"),
-        "[store]\npath = \"state/x.db\"\n",
+        "[store]\npath = \"state/x.db\"\n\n[[source]]\nname = \"A\"\nurl = \"https://a.example/feed\"\n",
     )
     .unwrap();
     let _held = roundup::store::Store::open(&dir.path().join("state/x.db")).unwrap();
