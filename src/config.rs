@@ -101,7 +101,7 @@ struct RawHttp {
     max_redirects: Option<Spanned<i64>>,
     max_items: Option<Spanned<i64>>,
     retries: Option<Spanned<i64>>,
-    user_agent: Option<String>,
+    user_agent: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -714,9 +714,22 @@ impl Checker<'_> {
             max_redirects: self.count(&h.max_redirects, "http.max_redirects", 5, 0, 20)?,
             max_items: self.count(&h.max_items, "http.max_items", 200, 1, 100_000)?,
             retries: self.count(&h.retries, "http.retries", 2, 0, 10)? as u32,
-            user_agent: h
-                .user_agent
-                .unwrap_or_else(crate::fetch::default_user_agent),
+            user_agent: match &h.user_agent {
+                None => crate::fetch::default_user_agent(),
+                Some(ua) if reqwest::header::HeaderValue::from_str(ua.get_ref()).is_ok() => {
+                    ua.get_ref().clone()
+                }
+                Some(ua) => {
+                    return self.err(
+                        ua.span(),
+                        "http.user_agent",
+                        format!(
+                            "{:?} cannot be sent as a header (give one line of printable text)",
+                            ua.get_ref()
+                        ),
+                    )
+                }
+            },
         };
 
         let s = raw.schedule;
@@ -1206,6 +1219,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(e, "test.toml:5: http.timeout: \"soon\" is not a duration (write \"20s\", \"500ms\" or \"2m\")");
+        let e = parse("[http]\nuser_agent = \"two\\nlines\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("test.toml:2: http.user_agent: "), "{e}");
         let e = parse("[[source]]\nname = \"A\"\nurl = \"ftp://x/y\"\n")
             .unwrap_err()
             .to_string();

@@ -141,7 +141,7 @@ async fn run(
         Ok(r) => r,
         Err(e) => Reply {
             stderr: format!("error: {e:#}\n"),
-            code: commands::EXIT_FAILURE,
+            code: commands::exit_code(&e),
             ..Reply::default()
         },
     };

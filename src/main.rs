@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
-            EXIT_FAILURE
+            commands::exit_code(&e)
         }
     };
     ExitCode::from(code.clamp(0, 255) as u8)
