@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::fetch::Fetcher;
 use crate::item::{Item, ItemState, RoundupRef};
 use crate::poll::{self, Outcome, PollOptions, PollReport};
+use crate::render::RenderError;
 use crate::store::Store;
 
 /// Exit codes (DESIGN.md): all well; unexpected failure; done but some sources failed; bad config.
@@ -20,6 +21,42 @@ pub const EXIT_OK: i32 = 0;
 pub const EXIT_FAILURE: i32 = 1;
 pub const EXIT_SOURCES_FAILED: i32 = 2;
 pub const EXIT_BAD_CONFIG: i32 = 3;
+
+/// A value given on the command line in place of a config key (`draft --since`) that cannot be
+/// used: a configuration problem like a bad key.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadSetting(pub String);
+
+/// The exit code of a command that failed: `EXIT_BAD_CONFIG` when the configuration is at fault
+/// (the config file, the template it names, a flag standing in for a config key), whichever
+/// command met it; `EXIT_FAILURE` for anything else.
+pub fn exit_code(e: &anyhow::Error) -> i32 {
+    use crate::config::ConfigError;
+    use crate::draft::DraftError;
+    use crate::import::ImportError;
+    let config = e.chain().any(|cause| {
+        cause.is::<ConfigError>()
+            || cause.is::<BadSetting>()
+            || matches!(
+                cause.downcast_ref::<ImportError>(),
+                Some(ImportError::Config(_))
+            )
+            || cause
+                .downcast_ref::<RenderError>()
+                .is_some_and(RenderError::is_template_problem)
+            // Transparent: the render error is not a cause of its own in the chain.
+            || matches!(
+                cause.downcast_ref::<DraftError>(),
+                Some(DraftError::Render(r)) if r.is_template_problem()
+            )
+    });
+    if config {
+        EXIT_BAD_CONFIG
+    } else {
+        EXIT_FAILURE
+    }
+}
 
 /// What a command printed, and how it ended.
 #[derive(Debug, Default, Clone, Serialize, Deserialize, PartialEq)]
@@ -477,7 +514,9 @@ struct DraftArgs<'a> {
 async fn draft(env: &Env, args: DraftArgs<'_>, reply: &mut Reply) -> anyhow::Result<()> {
     use crate::draft::{DraftOptions, Output, Since, Written};
     let since = match args.since {
-        Some(s) => Some(crate::when::Window::parse(s).map_err(|e| anyhow::anyhow!("--since {e}"))?),
+        Some(s) => {
+            Some(crate::when::Window::parse(s).map_err(|e| BadSetting(format!("--since {e}")))?)
+        }
         None => None,
     };
     let out = match args.out {

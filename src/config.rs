@@ -27,6 +27,8 @@ pub enum ConfigError {
     },
     #[error("{path}: {message}")]
     Syntax { path: PathBuf, message: String },
+    #[error("{path} has no sources, so there is nothing to poll or draft. Add feeds from an OPML file or a Planet config.ini with `roundup {import}FILE`, or add one by hand:\n\n  [[source]]\n  name = \"Lars Kellogg-Stedman\"\n  url = \"https://blog.oddbit.com/tags/openstack/rss.xml\"", import = import_command(path))]
+    NoSources { path: PathBuf },
     #[error("{path}:{line}: {key}: {message}")]
     Invalid {
         path: PathBuf,
@@ -99,7 +101,7 @@ struct RawHttp {
     max_redirects: Option<Spanned<i64>>,
     max_items: Option<Spanned<i64>>,
     retries: Option<Spanned<i64>>,
-    user_agent: Option<String>,
+    user_agent: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -139,16 +141,47 @@ struct RawSeries {
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 struct RawFilters {
-    #[serde(default)]
-    include_tags: Vec<String>,
-    #[serde(default)]
-    exclude_tags: Vec<String>,
-    include_title: Option<Spanned<String>>,
-    exclude_title: Option<Spanned<String>>,
-    #[serde(default)]
-    include_authors: Vec<String>,
-    #[serde(default)]
-    exclude_authors: Vec<String>,
+    include_tags: Option<Spanned<Strings>>,
+    exclude_tags: Option<Spanned<Strings>>,
+    include_title: Option<Spanned<Strings>>,
+    exclude_title: Option<Spanned<Strings>>,
+    include_authors: Option<Spanned<Strings>>,
+    exclude_authors: Option<Spanned<Strings>>,
+}
+
+/// A filter key's value: one string or a list of them (`exclude_title = "^Re:"` or
+/// `exclude_title = ["^Re:", "sponsored"]`). List items keep their place in the file, so an
+/// error names the line of the one at fault.
+#[derive(Debug)]
+enum Strings {
+    One(String),
+    List(Vec<Spanned<String>>),
+}
+
+impl<'de> Deserialize<'de> for Strings {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Strings;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string or a list of strings")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Strings, E> {
+                Ok(Strings::One(v.to_owned()))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Strings, A::Error> {
+                let mut list = Vec::new();
+                while let Some(s) = seq.next_element()? {
+                    list.push(s);
+                }
+                Ok(Strings::List(list))
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,16 +191,12 @@ struct RawSource {
     url: Spanned<String>,
     kind: Option<Spanned<String>>,
     author: Option<String>,
-    #[serde(default)]
-    include_tags: Vec<String>,
-    #[serde(default)]
-    exclude_tags: Vec<String>,
-    include_title: Option<Spanned<String>>,
-    exclude_title: Option<Spanned<String>>,
-    #[serde(default)]
-    include_authors: Vec<String>,
-    #[serde(default)]
-    exclude_authors: Vec<String>,
+    include_tags: Option<Spanned<Strings>>,
+    exclude_tags: Option<Spanned<Strings>>,
+    include_title: Option<Spanned<Strings>>,
+    exclude_title: Option<Spanned<Strings>>,
+    include_authors: Option<Spanned<Strings>>,
+    exclude_authors: Option<Spanned<Strings>>,
     // html sources: CSS selectors
     item: Option<Spanned<String>>,
     title: Option<Spanned<String>>,
@@ -289,8 +318,10 @@ pub struct Series {
 pub struct Filters {
     pub include_tags: Vec<String>,
     pub exclude_tags: Vec<String>,
-    pub include_title: Option<Regex>,
-    pub exclude_title: Option<Regex>,
+    /// An item passes when any of these matches its title (none: every title passes).
+    pub include_title: Vec<Regex>,
+    /// An item is left out when any of these matches its title.
+    pub exclude_title: Vec<Regex>,
     pub include_authors: Vec<String>,
     pub exclude_authors: Vec<String>,
 }
@@ -345,17 +376,59 @@ impl Config {
     /// Validates config text; `path` names it in messages, and relative paths in it resolve
     /// against its folder.
     pub fn parse(path: &Path, text: &str) -> Result<Config, ConfigError> {
-        let raw: RawConfig = toml::from_str(text).map_err(|e| ConfigError::Syntax {
-            path: path.to_owned(),
-            message: e.to_string().trim_end().replace('\n', "\n  "),
+        let raw: RawConfig = toml::from_str(text).map_err(|e| match single_source_table(text) {
+            Some(line) => ConfigError::Invalid {
+                path: path.to_owned(),
+                line,
+                key: "source".to_owned(),
+                message: "sources are an array of tables: write [[source]], with two brackets, above each source".to_owned(),
+            },
+            None => ConfigError::Syntax {
+                path: path.to_owned(),
+                message: e.to_string().trim_end().replace('\n', "\n  "),
+            },
         })?;
         let base = config_folder(path);
         Checker { path, text, base }.check(raw)
     }
 
+    /// Refuses a config with no sources: every command but `import` needs one (with none, a
+    /// poll fetches nothing and a draft is always empty). Not part of `parse`, which also reads
+    /// configs that `import` is about to fill.
+    pub fn require_sources(&self) -> Result<(), ConfigError> {
+        if self.sources.is_empty() {
+            return Err(ConfigError::NoSources {
+                path: self.path.clone(),
+            });
+        }
+        Ok(())
+    }
+
     pub fn source(&self, name: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.name == name)
     }
+}
+
+/// `import ` with the `--config` it needs when the config is not the default one.
+fn import_command(path: &Path) -> String {
+    if path == Path::new(DEFAULT_PATH) {
+        "import ".to_owned()
+    } else {
+        format!("--config {} import ", path.display())
+    }
+}
+
+/// The line of a `[source]` table header: toml then says "invalid type" or "duplicate key",
+/// when the mistake is one bracket where `[[source]]` takes two.
+fn single_source_table(text: &str) -> Option<usize> {
+    text.lines()
+        .position(|l| {
+            let l = l.split('#').next().unwrap_or("").trim();
+            l.strip_prefix('[')
+                .and_then(|l| l.strip_suffix(']'))
+                .is_some_and(|name| name.trim() == "source")
+        })
+        .map(|i| i + 1)
 }
 
 /// The absolute folder of the config file: relative paths in it resolve against this, so a
@@ -461,19 +534,33 @@ impl Checker<'_> {
     fn regex(&self, v: &Option<Spanned<String>>, key: &str) -> Result<Option<Regex>, ConfigError> {
         match v {
             None => Ok(None),
-            Some(s) => match regex::RegexBuilder::new(s.get_ref())
-                .case_insensitive(true)
-                .size_limit(1 << 20)
-                .build()
-            {
-                Ok(r) => Ok(Some(r)),
-                Err(e) => self.err(
-                    s.span(),
-                    key,
-                    format!("not a valid regular expression: {e}"),
-                ),
-            },
+            Some(s) => self.compile(s.get_ref(), s.span(), key).map(Some),
         }
+    }
+
+    /// A case-insensitive regex; `span` is where its text is in the file.
+    fn compile(
+        &self,
+        text: &str,
+        span: std::ops::Range<usize>,
+        key: &str,
+    ) -> Result<Regex, ConfigError> {
+        match regex::RegexBuilder::new(text)
+            .case_insensitive(true)
+            .size_limit(1 << 20)
+            .build()
+        {
+            Ok(r) => Ok(r),
+            Err(e) => self.err(span, key, format!("not a valid regular expression: {e}")),
+        }
+    }
+
+    /// A title filter: one regex, or a list of them of which any may match.
+    fn regexes(&self, v: &Option<Spanned<Strings>>, key: &str) -> Result<Vec<Regex>, ConfigError> {
+        strings(v)
+            .into_iter()
+            .map(|(text, span)| self.compile(text, span, key))
+            .collect()
     }
 
     fn selector(
@@ -483,9 +570,22 @@ impl Checker<'_> {
     ) -> Result<Option<String>, ConfigError> {
         match v {
             None => Ok(None),
+            Some(s) if s.get_ref().trim().is_empty() => self.err(
+                s.span(),
+                key,
+                "empty selector (give one, like \"article\" or \"h2 a\")",
+            ),
             Some(s) => match scraper::Selector::parse(s.get_ref()) {
                 Ok(_) => Ok(Some(s.get_ref().clone())),
-                Err(e) => self.err(s.span(), key, format!("not a valid CSS selector: {e}")),
+                Err(e) => self.err(
+                    s.span(),
+                    key,
+                    format!(
+                        "{:?} is not a valid CSS selector: {}",
+                        s.get_ref(),
+                        selector_problem(&e)
+                    ),
+                ),
             },
         }
     }
@@ -507,16 +607,17 @@ impl Checker<'_> {
     }
 
     fn filters(&self, f: FilterParts<'_>, prefix: &str) -> Result<Filters, ConfigError> {
-        let lower = |v: &[String]| {
-            v.iter()
-                .map(|s| s.trim().to_lowercase())
+        let lower = |v: &Option<Spanned<Strings>>| {
+            strings(v)
+                .into_iter()
+                .map(|(s, _)| s.trim().to_lowercase())
                 .collect::<Vec<_>>()
         };
         Ok(Filters {
             include_tags: lower(f.include_tags),
             exclude_tags: lower(f.exclude_tags),
-            include_title: self.regex(f.include_title, &format!("{prefix}include_title"))?,
-            exclude_title: self.regex(f.exclude_title, &format!("{prefix}exclude_title"))?,
+            include_title: self.regexes(f.include_title, &format!("{prefix}include_title"))?,
+            exclude_title: self.regexes(f.exclude_title, &format!("{prefix}exclude_title"))?,
             include_authors: lower(f.include_authors),
             exclude_authors: lower(f.exclude_authors),
         })
@@ -613,9 +714,22 @@ impl Checker<'_> {
             max_redirects: self.count(&h.max_redirects, "http.max_redirects", 5, 0, 20)?,
             max_items: self.count(&h.max_items, "http.max_items", 200, 1, 100_000)?,
             retries: self.count(&h.retries, "http.retries", 2, 0, 10)? as u32,
-            user_agent: h
-                .user_agent
-                .unwrap_or_else(crate::fetch::default_user_agent),
+            user_agent: match &h.user_agent {
+                None => crate::fetch::default_user_agent(),
+                Some(ua) if reqwest::header::HeaderValue::from_str(ua.get_ref()).is_ok() => {
+                    ua.get_ref().clone()
+                }
+                Some(ua) => {
+                    return self.err(
+                        ua.span(),
+                        "http.user_agent",
+                        format!(
+                            "{:?} cannot be sent as a header (give one line of printable text)",
+                            ua.get_ref()
+                        ),
+                    )
+                }
+            },
         };
 
         let s = raw.schedule;
@@ -944,12 +1058,24 @@ impl Checker<'_> {
 }
 
 struct FilterParts<'a> {
-    include_tags: &'a [String],
-    exclude_tags: &'a [String],
-    include_title: &'a Option<Spanned<String>>,
-    exclude_title: &'a Option<Spanned<String>>,
-    include_authors: &'a [String],
-    exclude_authors: &'a [String],
+    include_tags: &'a Option<Spanned<Strings>>,
+    exclude_tags: &'a Option<Spanned<Strings>>,
+    include_title: &'a Option<Spanned<Strings>>,
+    exclude_title: &'a Option<Spanned<Strings>>,
+    include_authors: &'a Option<Spanned<Strings>>,
+    exclude_authors: &'a Option<Spanned<Strings>>,
+}
+
+/// A filter key's strings, each with where it is in the file (a lone string: the key's value).
+fn strings(v: &Option<Spanned<Strings>>) -> Vec<(&str, std::ops::Range<usize>)> {
+    match v.as_ref().map(|s| (s.get_ref(), s.span())) {
+        None => Vec::new(),
+        Some((Strings::One(s), span)) => vec![(s.as_str(), span)],
+        Some((Strings::List(list), _)) => list
+            .iter()
+            .map(|s| (s.get_ref().as_str(), s.span()))
+            .collect(),
+    }
 }
 
 /// Parses a source URL. `file:path` without `//` is a path relative to the config file's
@@ -960,6 +1086,48 @@ fn source_url(text: &str, base: &Path) -> Result<Url, url::ParseError> {
             .map_err(|_| url::ParseError::RelativeUrlWithoutBase);
     }
     Url::parse(text)
+}
+
+/// What is wrong with a CSS selector, in words: scraper's own message for most mistakes is
+/// "Unexpected error occurred. Please report this to the developer".
+fn selector_problem(e: &scraper::error::SelectorErrorKind) -> &'static str {
+    use scraper::error::SelectorErrorKind as K;
+    use selectors::parser::SelectorParseErrorKind as P;
+    match e {
+        K::UnexpectedToken => "unexpected token (a character that means nothing there, like an unmatched \")\" or a \"!\")",
+        K::EndOfLine => "it stops too early: a bracket, parenthesis or quote is not closed, or a name is missing after \".\", \":\" or \"::\"",
+        K::InvalidAtRule | K::InvalidAtRuleBody | K::QualRuleInvalid => {
+            "unexpected token: this is not a selector"
+        }
+        K::TooManyNestedBlocks => "it is nested too deeply",
+        K::ExpectedColonOnPseudoElement | K::ExpectedIdentityOnPseudoElement => {
+            "a pseudo-element needs a name after \"::\""
+        }
+        K::UnexpectedSelectorParseError(p) => match p {
+            P::EmptySelector => "empty selector where one is expected (an extra comma, or nothing after \"#\", \"(\" or \"{\")",
+            P::DanglingCombinator => "ends with a combinator (\">\", \"+\" or \"~\"), or has two in a row: each needs a selector after it",
+            P::NoQualifiedNameInAttributeSelector | P::InvalidQualNameInAttr => {
+                "an attribute selector needs an attribute name, like [href] or [rel=author]"
+            }
+            P::UnexpectedTokenInAttributeSelector | P::ExpectedBarInAttr | P::BadValueInAttr => {
+                "unexpected token in an attribute selector (write [name], [name=value] or [name=\"a value\"])"
+            }
+            P::PseudoElementExpectedColon | P::PseudoElementExpectedIdent => {
+                "a pseudo-element needs a name after \"::\""
+            }
+            P::NoIdentForPseudo | P::UnexpectedIdent => "unexpected token after \":\"",
+            P::ClassNeedsIdent => "a class name is missing after \".\"",
+            P::UnsupportedPseudoClassOrElement => "unknown or unsupported pseudo-class or pseudo-element (structural ones like :first-child or :nth-of-type(2) work; ::before or :hover match nothing in a fetched page)",
+            P::ExpectedNamespace | P::ExplicitNamespaceUnexpectedToken => {
+                "namespaces (\"ns|name\") are not supported"
+            }
+            P::NonCompoundSelector
+            | P::NonPseudoElementAfterSlotted
+            | P::InvalidPseudoElementAfterSlotted
+            | P::InvalidPseudoElementInsideWhere
+            | P::InvalidState => "a pseudo-class or pseudo-element is used where it is not allowed",
+        },
+    }
 }
 
 /// The community's own roundups come back through its blog's feed: titles like the configured
@@ -1051,6 +1219,10 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert_eq!(e, "test.toml:5: http.timeout: \"soon\" is not a duration (write \"20s\", \"500ms\" or \"2m\")");
+        let e = parse("[http]\nuser_agent = \"two\\nlines\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("test.toml:2: http.user_agent: "), "{e}");
         let e = parse("[[source]]\nname = \"A\"\nurl = \"ftp://x/y\"\n")
             .unwrap_err()
             .to_string();
@@ -1059,6 +1231,13 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("test.toml:2: schedule.poll"), "{e}");
+        let e = parse("[schedule]\npoll = \"*/30 * * * *\"\ndraft = \"*/90 9 * * 1\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            "test.toml:3: schedule.draft: \"*/90 9 * * 1\": minute step 90 is out of range 1-59"
+        );
     }
 
     #[test]
@@ -1081,6 +1260,150 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains(":5: source[A].item"), "{e}");
+    }
+
+    #[test]
+    fn every_filter_key_takes_a_string_or_a_list() {
+        let keys = [
+            "include_tags",
+            "exclude_tags",
+            "include_title",
+            "exclude_title",
+            "include_authors",
+            "exclude_authors",
+        ];
+        let one: String = keys.iter().map(|k| format!("{k} = \"A\"\n")).collect();
+        let many: String = keys
+            .iter()
+            .map(|k| format!("{k} = [\"A\", \"b\"]\n"))
+            .collect();
+        let c = parse(&format!(
+            "[filters]\n{one}[[source]]\nname = \"S\"\nurl = \"https://s/\"\n{many}"
+        ))
+        .unwrap();
+        assert_eq!(c.filters.include_tags, ["a"]);
+        assert_eq!(c.filters.exclude_authors, ["a"]);
+        assert_eq!(c.filters.exclude_title.len(), 1);
+        let f = &c.sources[0].filters;
+        assert_eq!(f.exclude_tags, ["a", "b"]);
+        assert_eq!(f.include_authors, ["a", "b"]);
+        assert_eq!(f.include_title.len(), 2);
+        assert!(f.exclude_title[1].is_match("B"), "case-insensitive");
+
+        // A bad regex in a list names the line it is on.
+        let e = parse("[filters]\nexclude_title = [\n  \"^Re:\",\n  \"(unclosed\",\n]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("test.toml:4: filters.exclude_title: not a valid regular expression"),
+            "{e}"
+        );
+        let e = parse("[[source]]\nname = \"S\"\nurl = \"https://s/\"\ninclude_title = \"[\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("test.toml:4: source[S].include_title:"),
+            "{e}"
+        );
+        // Anything but strings is refused, naming the line.
+        let e = parse("[filters]\ninclude_tags = 5\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2") && e.contains("expected a string or a list of strings"),
+            "{e}"
+        );
+        let e = parse("[filters]\ninclude_authors = [\"a\", 2]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("line 2") && e.contains("expected a string"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_selectors_name_the_key_the_selector_and_the_mistake() {
+        let html = |key: &str, selector: &str| {
+            let mut keys = vec![(key, selector)];
+            for (k, v) in [("item", "article"), ("title", "h2"), ("link", "h2 a")] {
+                if k != key {
+                    keys.push((k, v));
+                }
+            }
+            let lines: String = keys
+                .iter()
+                .map(|(k, v)| format!("{k} = {}\n", toml::Value::from(*v)))
+                .collect();
+            parse(&format!(
+                "[[source]]\nname = \"A\"\nurl = \"https://a/\"\nkind = \"html\"\n{lines}"
+            ))
+            .unwrap_err()
+            .to_string()
+        };
+        for (key, selector, words) in [
+            ("item", "div >", "ends with a combinator"),
+            ("title", "h2 +", "ends with a combinator"),
+            ("link", "a > > b", "two in a row"),
+            ("summary", "p)", "unexpected token"),
+            ("author_selector", "", "empty selector"),
+            ("date", "  ", "empty selector"),
+            ("item", "article,", "empty selector"),
+            ("item", "article[", "not closed"),
+            ("title", "[=x]", "needs an attribute name"),
+            ("date", "time:hover", "unsupported pseudo-class"),
+        ] {
+            let e = html(key, selector);
+            assert!(e.contains(&format!(":5: source[A].{key}: ")), "{e}");
+            if !selector.trim().is_empty() {
+                assert!(
+                    e.contains(&format!("{selector:?} is not a valid CSS selector: ")),
+                    "{e}"
+                );
+            }
+            assert!(e.contains(words), "{selector:?}: {e}");
+            assert!(!e.contains("developer"), "{e}");
+        }
+    }
+
+    #[test]
+    fn a_single_bracket_source_table_says_sources_are_an_array_of_tables() {
+        for text in [
+            "[store]\npath = \"x\"\n\n[source]\nname = \"A\"\nurl = \"https://a/\"\n",
+            "[[source]]\nname = \"A\"\nurl = \"https://a/\"\n[ source ] # the second\nname = \"B\"\nurl = \"https://b/\"\n",
+        ] {
+            let e = parse(text).unwrap_err().to_string();
+            // Both headers are on line 4.
+            assert_eq!(
+                e,
+                "test.toml:4: source: sources are an array of tables: write [[source]], with two brackets, above each source"
+            );
+        }
+        // Other syntax errors are toml's.
+        let e = parse("[[source]]\nname = \"A\"\nname = \"B\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("duplicate key") && !e.contains("array of tables"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn a_config_without_sources_parses_but_is_refused_for_commands() {
+        let c = parse("[store]\npath = \"x.db\"\n").unwrap();
+        let e = c.require_sources().unwrap_err().to_string();
+        assert!(e.starts_with("test.toml has no sources"), "{e}");
+        assert!(
+            e.contains("`roundup --config test.toml import FILE`")
+                && e.contains("[[source]]\n  name = "),
+            "{e}"
+        );
+        let c = Config::parse(Path::new(DEFAULT_PATH), "").unwrap();
+        let e = c.require_sources().unwrap_err().to_string();
+        assert!(e.contains("`roundup import FILE`"), "{e}");
+        let c = parse("[[source]]\nname = \"A\"\nurl = \"https://a/\"\n").unwrap();
+        assert!(c.require_sources().is_ok());
     }
 
     #[test]

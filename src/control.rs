@@ -142,7 +142,7 @@ async fn run(
         Err(e) => Reply {
             stderr: format!("error: {e:#}\n"),
             errors: format!("error: {e:#}\n"),
-            code: commands::EXIT_FAILURE,
+            code: commands::exit_code(&e),
             ..Reply::default()
         },
     };

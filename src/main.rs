@@ -33,7 +33,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {}", error_chain(&e));
-            EXIT_FAILURE
+            commands::exit_code(&e)
         }
     };
     ExitCode::from(code.clamp(0, 255) as u8)
@@ -83,7 +83,8 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         print!("{}", commands::format_import(&report, &config_path));
         return Ok(0);
     }
-    let cfg = match Config::load(&config_path) {
+    // Every command but `import` (which adds them) needs sources.
+    let cfg = match Config::load(&config_path).and_then(|c| c.require_sources().map(|()| c)) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");

@@ -41,6 +41,19 @@ pub enum RenderError {
     },
 }
 
+impl RenderError {
+    /// The editor's template is at fault (it does not parse, names a field the view lacks, or
+    /// cannot be read), not the program: a configuration problem.
+    pub fn is_template_problem(&self) -> bool {
+        match self {
+            RenderError::Read { .. } => true,
+            RenderError::Syntax { name, .. } | RenderError::Render { name, .. } => {
+                name != BUILTIN_NAME
+            }
+        }
+    }
+}
+
 /// What the template sees.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct DraftView {

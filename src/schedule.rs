@@ -312,6 +312,14 @@ fn expand(field: &str, spec: &FieldSpec) -> Result<Vec<u32>, String> {
                 if step == 0 {
                     return Err(format!("{} step in {part:?} must be at least 1", spec.name));
                 }
+                // A step past the field's largest value selects only the first one: `*/90`
+                // would run hourly, not every 90 minutes.
+                if step > spec.max {
+                    return Err(format!(
+                        "{} step {step} is out of range 1-{}",
+                        spec.name, spec.max
+                    ));
+                }
                 (r, step)
             }
             None => (part, 1),
@@ -541,6 +549,33 @@ mod tests {
         assert!(Cron::parse("").unwrap_err().contains("empty"));
         assert!(Cron::parse("@sometimes").is_err());
         assert!(Cron::parse("0 9 * * 1,").is_err());
+    }
+
+    #[test]
+    fn steps_past_a_fields_range_are_refused() {
+        // `*/90` used to be accepted and ran hourly, while `61` was refused.
+        for (line, message) in [
+            ("*/90 * * * *", "minute step 90 is out of range 1-59"),
+            ("*/61 * * * *", "minute step 61 is out of range 1-59"),
+            ("*/60 * * * *", "minute step 60 is out of range 1-59"),
+            ("10-40/75 * * * *", "minute step 75 is out of range 1-59"),
+            ("0 */24 * * *", "hour step 24 is out of range 1-23"),
+            ("0 0 */32 * *", "day-of-month step 32 is out of range 1-31"),
+            ("0 0 1 */13 *", "month step 13 is out of range 1-12"),
+            ("0 0 * * */8", "day-of-week step 8 is out of range 1-7"),
+            ("*/60 * * * * *", "second step 60 is out of range 1-59"),
+            ("0 5,*/70 * * * *", "minute step 70 is out of range 1-59"),
+        ] {
+            let e = Cron::parse(line).unwrap_err();
+            assert_eq!(e, format!("{line:?}: {message}"));
+        }
+        // The largest steps still work.
+        assert_eq!(
+            runs("*/59 * * * *", "2016-05-17T10:10:00Z", chrono_tz::UTC, 2),
+            ["2016-05-17T10:59:00+00:00", "2016-05-17T11:00:00+00:00"]
+        );
+        assert!(Cron::parse("0 0 */31 */12 */7").is_ok());
+        assert!(Cron::parse("*/59 0 0 * * *").is_ok());
     }
 
     #[test]

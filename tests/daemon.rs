@@ -204,6 +204,22 @@ async fn daemon_polls_serves_links_takes_commands_and_stops_on_sigterm() {
         String::from_utf8_lossy(&draft.stderr)
     );
     let text = std::fs::read_to_string(dir.path().join("draft.md")).unwrap();
+    // A configuration problem met by the daemon exits 3, as it would without the daemon.
+    let bad = roundup(
+        dir.path(),
+        &[
+            "--config",
+            "roundup.toml",
+            "draft",
+            "--no-poll",
+            "--since",
+            "soon",
+        ],
+    )
+    .await;
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert_eq!(bad.status.code(), Some(3), "{err}");
+    assert!(err.contains("--since \"soon\""), "{err}");
     let short = format!("http://127.0.0.1:{port}/6e");
     assert!(text.contains(&format!("[{short}]({short})")), "{text}");
 
@@ -252,7 +268,7 @@ async fn without_a_daemon_a_locked_store_is_explained() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("roundup.toml"),
-        "[store]\npath = \"state/x.db\"\n",
+        "[store]\npath = \"state/x.db\"\n\n[[source]]\nname = \"A\"\nurl = \"https://a.example/feed\"\n",
     )
     .unwrap();
     let _held = roundup::store::Store::open(&dir.path().join("state/x.db")).unwrap();

@@ -435,7 +435,7 @@ async fn a_second_process_is_told_plainly_that_the_store_is_in_use() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
         dir.path().join("roundup.toml"),
-        "[store]\npath = \"state/x.db\"\n",
+        "[store]\npath = \"state/x.db\"\n\n[[source]]\nname = \"A\"\nurl = \"https://a.example/feed\"\n",
     )
     .unwrap();
     let store = roundup::store::Store::open(&dir.path().join("state/x.db")).unwrap();

@@ -186,16 +186,10 @@ fn passes(f: &Filters, title: &str, authors: &[String], categories: &[String]) -
     if has_tag(&f.exclude_tags) {
         return false;
     }
-    if f.include_title
-        .as_ref()
-        .is_some_and(|re| !re.is_match(title))
-    {
+    if !f.include_title.is_empty() && !f.include_title.iter().any(|re| re.is_match(title)) {
         return false;
     }
-    if f.exclude_title
-        .as_ref()
-        .is_some_and(|re| re.is_match(title))
-    {
+    if f.exclude_title.iter().any(|re| re.is_match(title)) {
         return false;
     }
     if !f.include_authors.is_empty() && !has_author(&f.include_authors) {

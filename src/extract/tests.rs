@@ -296,7 +296,7 @@ fn filters_tags_title_authors_from_source_and_global() {
     let mut src = source();
     src.filters.include_tags = vec!["OPENSTACK".to_owned()];
     let global = Filters {
-        exclude_title: Some(Regex::new("^RDO blogs").expect("valid regex")),
+        exclude_title: vec![Regex::new("^RDO blogs").expect("valid regex")],
         ..Filters::default()
     };
     let out = run_with(&feed, &src, &global, &BTreeMap::new());
@@ -318,10 +318,38 @@ fn filters_tags_title_authors_from_source_and_global() {
 
     let mut src = source();
     src.filters.include_authors = vec!["CHEF".to_owned()];
-    src.filters.include_title = Some(Regex::new("(?i)cook").expect("valid regex"));
+    src.filters.include_title = vec![Regex::new("(?i)cook").expect("valid regex")];
     let out = run_with(&feed, &src, &Filters::default(), &BTreeMap::new());
     assert_eq!(out.items.len(), 1);
     assert_eq!(out.items[0].categories, vec!["food".to_owned()]);
+}
+
+#[test]
+fn a_list_of_title_filters_matches_when_any_regex_does() {
+    let feed = feed_of(vec![
+        entry(None, "Re: meeting notes", "https://x.org/a"),
+        entry(None, "Sponsored: buy now", "https://x.org/b"),
+        entry(None, "TripleO tips", "https://x.org/c"),
+    ]);
+    let global = Filters {
+        exclude_title: vec![
+            Regex::new("^Re:").expect("valid regex"),
+            Regex::new("^Sponsored").expect("valid regex"),
+        ],
+        ..Filters::default()
+    };
+    let out = run_with(&feed, &source(), &global, &BTreeMap::new());
+    assert_eq!(out.filtered, 2);
+    assert_eq!(out.items[0].title, "TripleO tips");
+
+    let mut src = source();
+    src.filters.include_title = vec![
+        Regex::new("tips").expect("valid regex"),
+        Regex::new("^Re:").expect("valid regex"),
+    ];
+    let out = run_with(&feed, &src, &Filters::default(), &BTreeMap::new());
+    let titles: Vec<&str> = out.items.iter().map(|i| i.title.as_str()).collect();
+    assert_eq!(titles, ["Re: meeting notes", "TripleO tips"]);
 }
 
 #[test]
@@ -378,7 +406,7 @@ fn fixture_wordpress_teaser_gives_content_paragraph_alias_and_clean_link() {
     let mut aliases = BTreeMap::new();
     aliases.insert("tbell".to_owned(), "Tim Bell".to_owned());
     let global = Filters {
-        exclude_title: Some(Regex::new("^RDO blogs over").expect("valid regex")),
+        exclude_title: vec![Regex::new("^RDO blogs over").expect("valid regex")],
         ..Filters::default()
     };
     let out = from_fixture(bytes, &aliases, &global);
