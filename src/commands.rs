@@ -444,7 +444,7 @@ fn source_rows(env: &Env) -> anyhow::Result<Vec<SourceJson>> {
         .sources
         .iter()
         .map(|s| {
-            let st = env.store.source_state(&s.name)?;
+            let st = env.store.source_state(s.url.as_str(), &s.name)?;
             Ok(SourceJson {
                 name: s.name.clone(),
                 url: s.url.to_string(),

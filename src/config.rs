@@ -948,14 +948,20 @@ impl Checker<'_> {
         if name.is_empty() {
             return self.err(s.name.span(), "source.name", "must not be empty");
         }
-        if earlier.iter().any(|e| e.name == name) {
-            return self.err(
-                s.name.span(),
-                "source.name",
-                format!("{name:?} is used by two sources; names must be unique"),
-            );
-        }
         let url = match source_url(s.url.get_ref().trim(), &self.base) {
+            // Two sources may share a display name (it is a credit), not a feed: the URL is
+            // what tells sources apart.
+            Ok(u) if earlier.iter().any(|e| e.url == u) => {
+                let first = earlier.iter().find(|e| e.url == u).map(|e| e.name.clone());
+                return self.err(
+                    s.url.span(),
+                    "source.url",
+                    format!(
+                        "{u} is already the source {:?}; list each feed once",
+                        first.unwrap_or_default()
+                    ),
+                );
+            }
             Ok(u) if matches!(u.scheme(), "http" | "https" | "file") => u,
             Ok(u) => {
                 return self.err(
@@ -1423,6 +1429,20 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(e.contains("shortener.start"), "{e}");
+    }
+
+    #[test]
+    fn sources_may_share_a_name_but_not_a_feed() {
+        let two = "[[source]]\nname = \"Alice\"\nurl = \"https://a.example/feed\"\n\
+                   [[source]]\nname = \"Alice\"\nurl = \"https://b.example/feed\"\n";
+        assert_eq!(parse(two).unwrap().sources.len(), 2);
+        let e = parse(&two.replace("b.example", "a.example"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("source.url") && e.contains("already the source \"Alice\""),
+            "{e}"
+        );
     }
 
     #[test]

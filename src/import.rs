@@ -1,7 +1,7 @@
 //! `roundup import FILE`: sources from an OPML subscription list or a Planet (Venus) config.ini,
 //! appended to the config file as `[[source]]` blocks. Owns recognising the two formats, skipping
-//! feeds the config already has (URLs compared without scheme or trailing slash), making names
-//! unique, and the write: the user's text is kept as it is and the blocks appended, the result
+//! feeds the config already has (URLs compared without scheme or trailing slash; names may repeat,
+//! since a name is a credit), and the write: the user's text is kept as it is and the blocks appended, the result
 //! validated with `Config::parse` and written atomically (temp file + rename).
 
 use std::collections::HashSet;
@@ -121,7 +121,6 @@ pub fn import(config_path: &Path, file: &Path) -> Result<ImportReport, ImportErr
         }
     };
     let config = Config::parse(config_path, &text).map_err(ImportError::Config)?;
-    let mut names: HashSet<String> = config.sources.iter().map(|s| s.name.clone()).collect();
     let mut urls: HashSet<String> = config.sources.iter().map(|s| url_key(&s.url)).collect();
 
     let mut blocks = String::new();
@@ -151,13 +150,8 @@ pub fn import(config_path: &Path, file: &Path) -> Result<ImportReport, ImportErr
             .filter(|n| !n.is_empty())
             .or_else(|| url.host_str().map(str::to_owned))
             .unwrap_or_else(|| url.to_string());
-        let name = unique_name(&wanted, &names);
-        if name != wanted {
-            report.notes.push(format!(
-                "{wanted:?} is already a source name; {url} was added as {name:?}"
-            ));
-        }
-        names.insert(name.clone());
+        // A name is a credit: a second feed of the same person keeps it as it is.
+        let name = wanted;
         blocks.push_str(&format!(
             "\n[[source]]\nname = {}\nurl = {}\n",
             toml_string(&name),
@@ -399,16 +393,6 @@ fn url_key(url: &Url) -> String {
     s.trim_end_matches('/').to_owned()
 }
 
-fn unique_name(wanted: &str, taken: &HashSet<String>) -> String {
-    if !taken.contains(wanted) {
-        return wanted.to_owned();
-    }
-    (2..)
-        .map(|n| format!("{wanted} ({n})"))
-        .find(|n| !taken.contains(n))
-        .expect("an unused numbered name exists")
-}
-
 /// A TOML basic string.
 fn toml_string(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
@@ -589,13 +573,13 @@ mod tests {
     fn planet_ini_sections_become_sources() {
         let (_dir, cfg) = config_with(BASE);
         let r = import(&cfg, &fixture("planet-venus.ini")).unwrap();
-        // [Planet], [DEFAULT] and commented-out sections are not feeds; the duplicate name
-        // "Rich Bowen" gets a number.
+        // [Planet], [DEFAULT] and commented-out sections are not feeds; a second feed of
+        // "Rich Bowen" keeps his name: it is what a post without an author credits.
         assert_eq!(
             r.added,
             [
                 "Giulio Fidente",
-                "Rich Bowen (2)",
+                "Rich Bowen",
                 "Gorka Eguileor",
                 "James Slagle",
                 "www.example.net"

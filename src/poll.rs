@@ -188,7 +188,7 @@ pub async fn run(
     let states: Vec<SourceState> = cfg
         .sources
         .iter()
-        .map(|s| store.source_state(&s.name))
+        .map(|s| store.source_state(s.url.as_str(), &s.name))
         .collect::<Result<_, _>>()?;
     let cpus = Arc::new(Semaphore::new(
         std::thread::available_parallelism()
@@ -284,7 +284,7 @@ fn write_results(
             let state = &mut states[i];
             let outcome = record(source, state, fetched, upsert, now);
             if !matches!(outcome, Outcome::NotDue { .. } | Outcome::Cancelled) {
-                changed.push((source.name.as_str(), state.clone()));
+                changed.push((source.url.as_str(), state.clone()));
             }
             if let Outcome::Failed { error } = &outcome {
                 tracing::warn!(source = %source.name, url = %source.url, error = %error, "source failed");

@@ -328,18 +328,22 @@ impl Store {
 
     // ----------------------------------------------------------------------------- sources
 
-    pub fn source_state(&self, name: &str) -> Result<SourceState, StoreError> {
-        match self.sources.get(name.as_bytes()).map_err(|e| self.io(e))? {
-            Some(v) => self.decode("sources", &v),
-            None => Ok(SourceState::default()),
+    /// The state of the source with the feed `url` (its unique handle: two sources may share a
+    /// display name). Stores before that kept it under the source's `name`: read there too.
+    pub fn source_state(&self, url: &str, name: &str) -> Result<SourceState, StoreError> {
+        for key in [url, name] {
+            if let Some(v) = self.sources.get(key.as_bytes()).map_err(|e| self.io(e))? {
+                return self.decode("sources", &v);
+            }
         }
+        Ok(SourceState::default())
     }
 
-    /// Several sources' states in one batch.
+    /// Several sources' states in one batch, each under its feed URL.
     pub fn put_source_states(&self, states: &[(&str, SourceState)]) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
-        for (name, state) in states {
-            batch.insert(name.as_bytes(), to_json(state));
+        for (url, state) in states {
+            batch.insert(url.as_bytes(), to_json(state));
         }
         self.sources.apply_batch(batch).map_err(|e| self.io(e))
     }
