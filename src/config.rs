@@ -1247,11 +1247,11 @@ mod tests {
     }
 
     #[test]
-    fn duplicate_source_names_are_rejected() {
-        let e = parse("[[source]]\nname = \"A\"\nurl = \"https://a/1\"\n[[source]]\nname = \"A\"\nurl = \"https://a/2\"\n")
+    fn a_feed_listed_twice_is_rejected_naming_the_line() {
+        let e = parse("[[source]]\nname = \"A\"\nurl = \"https://a/1\"\n[[source]]\nname = \"B\"\nurl = \"https://a/1\"\n")
             .unwrap_err()
             .to_string();
-        assert!(e.contains(":5: source.name"), "{e}");
+        assert!(e.contains(":6: source.url"), "{e}");
     }
 
     #[test]
