@@ -471,8 +471,11 @@ fn format_sources(rows: &[SourceJson]) -> String {
     for r in rows {
         let _ = write!(
             out,
-            "{:<width$}  {:<12}  {:>4} items",
-            r.name, r.status, r.items
+            "{:<width$}  {:<12}  {:>4} {}",
+            r.name,
+            r.status,
+            r.items,
+            if r.items == 1 { "item " } else { "items" }
         );
         if let Some(t) = r.last_fetch {
             let _ = write!(out, "  last fetch {}", short_time(t));
@@ -687,7 +690,12 @@ pub fn format_import(report: &crate::import::ImportReport, config: &std::path::P
         let _ = writeln!(out, "added    {name}");
     }
     for s in &report.skipped {
-        let _ = writeln!(out, "skipped  {} ({}): {}", s.name, s.url, s.reason);
+        let url = if s.url.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", s.url)
+        };
+        let _ = writeln!(out, "skipped  {}{url}: {}", s.name, s.reason);
     }
     for n in &report.notes {
         let _ = writeln!(out, "note     {n}");
