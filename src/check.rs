@@ -41,7 +41,7 @@ pub fn pick<'a>(cfg: &'a Config, name: Option<&str>) -> Result<Vec<&'a Source>, 
             let found: Vec<&Source> = cfg
                 .sources
                 .iter()
-                .filter(|s| s.name == n || s.url.as_str() == n)
+                .filter(|s| s.name.eq_ignore_ascii_case(n.trim()) || s.url.as_str() == n)
                 .collect();
             if found.is_empty() {
                 return Err(CheckError::UnknownSource {
@@ -82,12 +82,24 @@ pub async fn check(
                 now,
             );
             match result {
+                Ok(x) if x.unusable() => {
+                    failed = true;
+                    let _ = writeln!(
+                        text,
+                        "FAILED: none of its {} entries could be used (check the selectors)",
+                        x.dropped.len()
+                    );
+                    for reason in &x.dropped {
+                        let _ = writeln!(text, "  left out: {reason}");
+                    }
+                }
                 Ok(x) => {
                     let _ = write!(text, "{} items", x.items.len());
                     for (what, n) in [
                         ("filtered out", x.filtered),
                         ("left out (no usable link)", x.dropped.len()),
                         ("past [http] max_items", x.over_max_items),
+                        ("without a title (check the title selector)", x.untitled),
                         ("without a date", x.undated),
                     ] {
                         if n > 0 {

@@ -173,6 +173,20 @@ pub async fn execute(cmd: &Command, env: &Env) -> anyhow::Result<Reply> {
             } else {
                 format_sources(&rows)
             };
+            // Like `poll`: done, but some sources are failing.
+            let failing: Vec<&SourceJson> =
+                rows.iter().filter(|r| r.last_error.is_some()).collect();
+            for r in &failing {
+                let _ = writeln!(
+                    reply.errors,
+                    "error: {}: {}",
+                    r.name,
+                    r.last_error.as_deref().unwrap_or_default()
+                );
+            }
+            if !failing.is_empty() {
+                reply.code = EXIT_SOURCES_FAILED;
+            }
         }
         Command::Daemon | Command::Import { .. } | Command::Check { .. } => {
             anyhow::bail!("`{}` cannot run through the control API", command_name(cmd));
@@ -278,6 +292,7 @@ pub fn source_detail(s: &crate::poll::SourceReport) -> String {
             dropped,
             over_max_items,
             undated,
+            untitled,
             ..
         } => {
             let mut d = format!("{new} new, {}", plural(*items, "item", "items"));
@@ -292,6 +307,12 @@ pub fn source_detail(s: &crate::poll::SourceReport) -> String {
                 let _ = write!(
                     d,
                     ", {over_max_items} older left out (past [http] max_items)"
+                );
+            }
+            if *untitled > 0 {
+                let _ = write!(
+                    d,
+                    ", {untitled} without a title (titled from their summary)"
                 );
             }
             if *undated > 0 {
@@ -444,7 +465,7 @@ fn source_rows(env: &Env) -> anyhow::Result<Vec<SourceJson>> {
         .sources
         .iter()
         .map(|s| {
-            let st = env.store.source_state(s.url.as_str(), &s.name)?;
+            let st = env.store.source_state(&s.id(), &s.name)?;
             Ok(SourceJson {
                 name: s.name.clone(),
                 url: s.url.to_string(),
@@ -480,7 +501,8 @@ fn format_sources(rows: &[SourceJson]) -> String {
         if let Some(t) = r.last_fetch {
             let _ = write!(out, "  last fetch {}", short_time(t));
         }
-        if let Some(t) = r.next_check {
+        // A healthy source is due at every poll: a next check only says something later.
+        if let Some(t) = r.next_check.filter(|t| r.last_fetch.is_none_or(|f| *t > f)) {
             let _ = write!(out, "  next check {}", short_time(t));
         }
         if let Some(e) = &r.last_error {

@@ -378,8 +378,10 @@ fn repair_url(raw: &str) -> Result<(Url, Vec<String>), String> {
     }
     match Url::parse(&s) {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok((u, notes)),
+        // A local copy, as a config may name one.
+        Ok(u) if u.scheme() == "file" && s.starts_with("file:///") => Ok((u, notes)),
         Ok(u) => Err(format!(
-            "{} URLs are not feeds roundup can fetch (give http or https)",
+            "{} URLs are not feeds roundup can fetch (give http, https or file:///absolute/path)",
             u.scheme()
         )),
         Err(e) => Err(format!("not a URL: {e}")),
@@ -567,6 +569,13 @@ mod tests {
             "{err}"
         );
         assert_eq!(std::fs::read_to_string(&cfg).unwrap(), before);
+    }
+
+    #[test]
+    fn local_copies_are_feeds_too_when_their_path_is_absolute() {
+        assert!(repair_url("file:///srv/feeds/alice.xml").is_ok());
+        let e = repair_url("file:alice.xml").unwrap_err();
+        assert!(e.contains("file:///absolute/path"), "{e}");
     }
 
     #[test]

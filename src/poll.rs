@@ -61,6 +61,8 @@ pub enum Outcome {
         over_max_items: usize,
         /// Items whose entry gave no date: dated when first seen.
         undated: usize,
+        /// Items whose entry gave no title: titled from their summary.
+        untitled: usize,
     },
     NotModified,
     Failed {
@@ -188,7 +190,7 @@ pub async fn run(
     let states: Vec<SourceState> = cfg
         .sources
         .iter()
-        .map(|s| store.source_state(s.url.as_str(), &s.name))
+        .map(|s| store.source_state(&s.id(), &s.name))
         .collect::<Result<_, _>>()?;
     let cpus = Arc::new(Semaphore::new(
         std::thread::available_parallelism()
@@ -224,7 +226,14 @@ pub async fn run(
     let writer = {
         let (store, sources, bar) = (store.clone(), cfg.sources.clone(), bar.clone());
         let states = states.clone();
-        tokio::task::spawn_blocking(move || write_results(&store, &sources, states, rx, &bar, now))
+        let prints: Vec<String> = cfg
+            .sources
+            .iter()
+            .map(|s| s.fingerprint(&cfg.filters, &cfg.authors))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            write_results(&store, &sources, &prints, states, rx, &bar, now)
+        })
     };
     while let Some(done) = results.next().await {
         if tx.send(done).is_err() {
@@ -256,12 +265,14 @@ const WRITE_GROUP: usize = 64;
 fn write_results(
     store: &Store,
     sources: &[Source],
+    prints: &[String],
     mut states: Vec<SourceState>,
     rx: std::sync::mpsc::Receiver<(usize, Fetched)>,
     bar: &indicatif::ProgressBar,
     now: DateTime<Utc>,
 ) -> Result<Vec<SourceReport>, StoreError> {
     let mut reports: Vec<Option<SourceReport>> = vec![None; sources.len()];
+    let ids: Vec<String> = sources.iter().map(Source::id).collect();
     while let Ok(first) = rx.recv() {
         let mut group = vec![first];
         while group.len() < WRITE_GROUP {
@@ -283,8 +294,11 @@ fn write_results(
             let source = &sources[i];
             let state = &mut states[i];
             let outcome = record(source, state, fetched, upsert, now);
+            if matches!(outcome, Outcome::Stored { .. } | Outcome::NotModified) {
+                state.fingerprint = Some(prints[i].clone());
+            }
             if !matches!(outcome, Outcome::NotDue { .. } | Outcome::Cancelled) {
-                changed.push((source.url.as_str(), state.clone()));
+                changed.push((ids[i].as_str(), state.clone()));
             }
             if let Outcome::Failed { error } = &outcome {
                 tracing::warn!(source = %source.name, url = %source.url, error = %error, "source failed");
@@ -314,8 +328,12 @@ async fn fetch_one(
     if !force && !state.is_due(now) {
         return Fetched::NotDue;
     }
-    // Validators belong to the URL that issued them: a changed config URL starts afresh.
-    let validators = if state.url == source.url.as_str() {
+    // Validators belong to the URL that issued them, and to what the config made of its body:
+    // a changed URL, filter or selector reads the feed whole again.
+    let print = source.fingerprint(&cfg.filters, &cfg.authors);
+    let validators = if state.url == source.url.as_str()
+        && state.fingerprint.as_deref().is_none_or(|p| p == print)
+    {
         Validators {
             etag: state.etag.clone(),
             last_modified: state.last_modified.clone(),
@@ -364,6 +382,20 @@ async fn fetch_one(
         }
     };
     match tokio::task::spawn_blocking(job).await {
+        Ok(Ok((extracted, _, _))) if extracted.unusable() => Fetched::Failed {
+            error: format!(
+                "none of its {} entries could be used: {}{}",
+                extracted.dropped.len(),
+                extracted.dropped[0],
+                match source.kind {
+                    SourceKind::Html(_) => " (check the `link` selector with `roundup check`)",
+                    SourceKind::Feed => "",
+                }
+            ),
+            retry_after: None,
+            gone: false,
+            moved_to,
+        },
         Ok(Ok((extracted, validators, final_url))) => Fetched::Items {
             extracted,
             validators,
@@ -480,6 +512,7 @@ fn record(
                 dropped: extracted.dropped.len() + extracted.over_max_items,
                 over_max_items: extracted.over_max_items,
                 undated: extracted.undated,
+                untitled: extracted.untitled,
             }
         }
         Fetched::Failed {

@@ -223,7 +223,7 @@ impl Renderer {
                 name: name.to_owned(),
                 line,
                 column,
-                reason: e.reason().to_string(),
+                reason: plain_reason(&e.reason().to_string()),
             }
         })?;
         Ok(Renderer {
@@ -243,10 +243,27 @@ impl Renderer {
                 name: self.name.clone(),
                 line: e.line_no.unwrap_or(0),
                 column: e.column_no.unwrap_or(0),
-                reason: e.reason().to_string(),
+                reason: plain_reason(&e.reason().to_string()),
             })?;
         Ok(tidy(&raw))
     }
+}
+
+/// Handlebars' reasons in words: `Failed to access variable in strict mode Some("titel")`
+/// names no field a reader knows; the parser's expectations are grammar rule names.
+fn plain_reason(reason: &str) -> String {
+    if let Some(rest) = reason.strip_prefix("Failed to access variable in strict mode ") {
+        let field = rest
+            .trim_start_matches("Some(")
+            .trim_end_matches(')')
+            .trim_matches('"');
+        return format!("no field named {field:?}");
+    }
+    if reason.contains("expected ") && reason.contains('_') {
+        return "invalid handlebars syntax: a {{ or }} out of place, or a block not closed"
+            .to_owned();
+    }
+    reason.to_owned()
 }
 
 fn tidy(raw: &str) -> String {
@@ -373,6 +390,18 @@ mod tests {
         v.title = "A: *b*".into();
         let out = Renderer::load(Some(&custom)).unwrap().render(&v).unwrap();
         assert_eq!(out, "A: \\*b\\*|\"A: *b*\"\n");
+    }
+
+    #[test]
+    fn template_mistakes_are_said_in_words() {
+        assert_eq!(
+            plain_reason("Failed to access variable in strict mode Some(\"titel\")"),
+            "no field named \"titel\""
+        );
+        assert!(plain_reason(
+            "invalid handlebars syntax: expected trailing_tilde_to_omit_whitespace"
+        )
+        .contains("out of place"));
     }
 
     #[test]

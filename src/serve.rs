@@ -77,7 +77,7 @@ async fn healthz(State(st): State<ServeState>) -> Response {
         .iter()
         .filter(|s| {
             st.store
-                .source_state(s.url.as_str(), &s.name)
+                .source_state(&s.id(), &s.name)
                 .map(|x| matches!(x.status, Status::Failed | Status::Gone))
                 .unwrap_or(true)
         })

@@ -54,6 +54,10 @@ pub struct SourceState {
     /// When the current run of failures began.
     #[serde(default)]
     pub failing_since: Option<DateTime<Utc>>,
+    /// `Source::fingerprint` when the validators were issued: a config change since means the
+    /// feed is read whole again.
+    #[serde(default)]
+    pub fingerprint: Option<String>,
     #[serde(default)]
     pub next_check: Option<DateTime<Utc>>,
     /// Where the source now lives after a permanent redirect (301/308): update the config.

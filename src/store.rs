@@ -328,10 +328,10 @@ impl Store {
 
     // ----------------------------------------------------------------------------- sources
 
-    /// The state of the source with the feed `url` (its unique handle: two sources may share a
-    /// display name). Stores before that kept it under the source's `name`: read there too.
-    pub fn source_state(&self, url: &str, name: &str) -> Result<SourceState, StoreError> {
-        for key in [url, name] {
+    /// The state of the source `id` (`Source::id`: two sources may share a display name).
+    /// Stores before that kept it under the source's `name`: read there too.
+    pub fn source_state(&self, id: &str, name: &str) -> Result<SourceState, StoreError> {
+        for key in [id, name] {
             if let Some(v) = self.sources.get(key.as_bytes()).map_err(|e| self.io(e))? {
                 return self.decode("sources", &v);
             }
@@ -339,11 +339,11 @@ impl Store {
         Ok(SourceState::default())
     }
 
-    /// Several sources' states in one batch, each under its feed URL.
+    /// Several sources' states in one batch, each under its `Source::id`.
     pub fn put_source_states(&self, states: &[(&str, SourceState)]) -> Result<(), StoreError> {
         let mut batch = sled::Batch::default();
-        for (url, state) in states {
-            batch.insert(url.as_bytes(), to_json(state));
+        for (id, state) in states {
+            batch.insert(id.as_bytes(), to_json(state));
         }
         self.sources.apply_batch(batch).map_err(|e| self.io(e))
     }

@@ -175,7 +175,7 @@ fn every_configuration_problem_exits_3_whichever_command_meets_it() {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(3), "{err}");
     assert!(
-        err.contains("roundup.toml: TOML parse error at line 2"),
+        err.contains("roundup.toml:2: string values must be quoted"),
         "{err}"
     );
     assert_eq!(

@@ -78,8 +78,11 @@ fn messages_name_files_as_files_and_causes_once() {
 
     let o = common::run(dir.path(), &["-c", "roundup.toml", "sources"]);
     let (out, _) = texts(&o);
+    assert_eq!(o.status.code(), Some(2), "sources failing: {out}");
     let missing = out.lines().find(|l| l.contains("Missing")).unwrap();
     assert!(missing.contains("next check"), "{out}");
+    let good = out.lines().find(|l| l.contains("Good")).unwrap();
+    assert!(!good.contains("next check"), "due at every poll: {out}");
 
     let o = common::run(dir.path(), &["-c", "roundup.toml", "publish", "nope.md"]);
     let (_, err) = texts(&o);
@@ -139,5 +142,68 @@ fn check_shows_what_each_item_would_be_without_storing() {
     assert!(
         err.contains("no source is named \"Nobody\"") && err.contains("Cloud team"),
         "{err}"
+    );
+}
+
+#[test]
+fn a_loosened_filter_brings_back_the_posts_it_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    setup(dir.path(), false);
+    let config = std::fs::read_to_string(dir.path().join("roundup.toml")).unwrap();
+    let filtered = config.replace(
+        "[[source]]\nname = \"Good\"",
+        "[filters]\nexclude_title = \"^A post\"\n[[source]]\nname = \"Good\"",
+    );
+    std::fs::write(dir.path().join("roundup.toml"), &filtered).unwrap();
+    let o = common::run(dir.path(), &["-c", "roundup.toml", "poll"]);
+    assert!(
+        texts(&o).0.contains("0 new, 0 items, 1 filtered out"),
+        "{:?}",
+        texts(&o)
+    );
+    // The filter goes; the file has not changed, yet the post comes.
+    std::fs::write(dir.path().join("roundup.toml"), &config).unwrap();
+    let o = common::run(dir.path(), &["-c", "roundup.toml", "poll"]);
+    assert!(texts(&o).0.contains("1 new, 1 item"), "{:?}", texts(&o));
+}
+
+#[test]
+fn html_selectors_that_match_nothing_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/html/team-blog-relative-dates.html");
+    let source = |name: &str, item: &str, title: &str, link: &str| {
+        format!(
+            "\n[[source]]\nname = \"{name}\"\nurl = \"file://{}\"\nkind = \"html\"\nitem = \"{item}\"\n\
+             title = \"{title}\"\nlink = \"{link}\"\nsummary = \".excerpt\"\n",
+            page.display()
+        )
+    };
+    // Two sources may read one page, with different item selectors.
+    let config = format!(
+        "[store]\npath = \"db\"\n{}{}",
+        source("No links", "article.card", ".card-title", "h4"),
+        source("No titles", "main", "h5", ".card-title a"),
+    );
+    std::fs::write(dir.path().join("roundup.toml"), config).unwrap();
+    let o = common::run(dir.path(), &["-c", "roundup.toml", "poll"]);
+    let (out, err) = texts(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}{err}");
+    let no_links = out.lines().find(|l| l.contains("No links")).unwrap();
+    assert!(
+        no_links.starts_with("FAILED")
+            && no_links.contains("none of its 3 entries could be used")
+            && no_links.contains("`link` selector"),
+        "{out}"
+    );
+    let no_titles = out.lines().find(|l| l.contains("No titles")).unwrap();
+    assert!(no_titles.contains("1 without a title"), "{out}");
+    // check finds a source whatever the case of its name, and fails with it.
+    let o = common::run(dir.path(), &["-c", "roundup.toml", "check", "no links"]);
+    let (out, _) = texts(&o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    assert!(
+        out.contains("FAILED: none of its 3 entries could be used"),
+        "{out}"
     );
 }

@@ -39,6 +39,16 @@ pub struct Extracted {
     pub over_max_items: usize,
     /// Items whose entry gave no date: dated when first seen.
     pub undated: usize,
+    /// Items whose entry gave no title: titled from their summary.
+    pub untitled: usize,
+}
+
+impl Extracted {
+    /// Entries there were, and none could become an item (no filter took them out): the
+    /// source is broken, or its selectors are.
+    pub fn unusable(&self) -> bool {
+        self.items.is_empty() && self.filtered == 0 && !self.dropped.is_empty()
+    }
 }
 
 /// Words of the summary used as a title when an entry has none.
@@ -73,6 +83,7 @@ pub fn extract(feed: &ParsedFeed, cx: &Context<'_>) -> Extracted {
         };
         let summary = summary::summarize(entry.summary.as_deref(), entry.content.as_deref());
         let title = if raw_title.is_empty() {
+            out.untitled += 1;
             title_from(&summary)
         } else {
             raw_title
