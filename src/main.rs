@@ -32,25 +32,11 @@ fn main() -> ExitCode {
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", error_chain(&e));
+            eprintln!("error: {}", roundup::fetch::error_chain(e.as_ref()));
             commands::exit_code(&e)
         }
     };
     ExitCode::from(code.clamp(0, 255) as u8)
-}
-
-/// The error and its causes, each said once: a message that already quotes its cause (as
-/// "cannot read x: No such file" does) does not get it again.
-fn error_chain(e: &anyhow::Error) -> String {
-    let mut out = e.to_string();
-    for cause in e.chain().skip(1) {
-        let c = cause.to_string();
-        if !out.contains(&c) {
-            out.push_str(": ");
-            out.push_str(&c);
-        }
-    }
-    out
 }
 
 fn init_logging(cli: &Cli) {

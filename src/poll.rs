@@ -204,14 +204,29 @@ pub async fn run(
     type Task<'a> =
         std::pin::Pin<Box<dyn std::future::Future<Output = (usize, Fetched)> + Send + 'a>>;
     let mut tasks: Vec<Task<'_>> = Vec::with_capacity(cfg.sources.len());
-    for (i, (source, state)) in cfg.sources.iter().zip(states.iter()).enumerate() {
+    // What the config makes of each source, worked out once: fetches compare it with the
+    // state's, the writer records it.
+    let prints: Vec<String> = cfg
+        .sources
+        .iter()
+        .map(|s| s.fingerprint(&cfg.filters, &cfg.authors))
+        .collect();
+    for (i, ((source, state), print)) in cfg
+        .sources
+        .iter()
+        .zip(states.iter())
+        .zip(prints.iter())
+        .enumerate()
+    {
         let cpus = cpus.clone();
+        let validators =
+            (opts.force || state.is_due(now)).then(|| validators_for(source, state, print));
         tasks.push(Box::pin(async move {
             let fetched = if opts.cancel.is_cancelled() {
                 Fetched::Cancelled
             } else {
                 tokio::select! {
-                    f = fetch_one(cfg, source, state, fetcher, cpus, opts.force, now) => f,
+                    f = fetch_one(cfg, source, validators, fetcher, cpus, now) => f,
                     _ = opts.cancel.cancelled() => Fetched::Cancelled,
                 }
             };
@@ -226,11 +241,7 @@ pub async fn run(
     let writer = {
         let (store, sources, bar) = (store.clone(), cfg.sources.clone(), bar.clone());
         let states = states.clone();
-        let prints: Vec<String> = cfg
-            .sources
-            .iter()
-            .map(|s| s.fingerprint(&cfg.filters, &cfg.authors))
-            .collect();
+        let prints = prints.clone();
         tokio::task::spawn_blocking(move || {
             write_results(&store, &sources, &prints, states, rx, &bar, now)
         })
@@ -316,30 +327,31 @@ fn write_results(
     Ok(reports.into_iter().flatten().collect())
 }
 
-async fn fetch_one(
-    cfg: &Config,
-    source: &Source,
-    state: &SourceState,
-    fetcher: &Fetcher,
-    cpus: Arc<Semaphore>,
-    force: bool,
-    now: DateTime<Utc>,
-) -> Fetched {
-    if !force && !state.is_due(now) {
-        return Fetched::NotDue;
-    }
-    // Validators belong to the URL that issued them, and to what the config made of its body:
-    // a changed URL, filter or selector reads the feed whole again.
-    let print = source.fingerprint(&cfg.filters, &cfg.authors);
-    let validators = if state.url == source.url.as_str()
-        && state.fingerprint.as_deref().is_none_or(|p| p == print)
-    {
+/// The validators a fetch of `source` may send: those its state holds, when they belong to
+/// the same URL and to what the config made of its body (`print`); a changed URL, filter or
+/// selector reads the feed whole again.
+fn validators_for(source: &Source, state: &SourceState, print: &str) -> Validators {
+    if state.url == source.url.as_str() && state.fingerprint.as_deref().is_none_or(|p| p == print) {
         Validators {
             etag: state.etag.clone(),
             last_modified: state.last_modified.clone(),
         }
     } else {
         Validators::default()
+    }
+}
+
+/// Fetches and parses one source; `validators` is `None` when it is not due.
+async fn fetch_one(
+    cfg: &Config,
+    source: &Source,
+    validators: Option<Validators>,
+    fetcher: &Fetcher,
+    cpus: Arc<Semaphore>,
+    now: DateTime<Utc>,
+) -> Fetched {
+    let Some(validators) = validators else {
+        return Fetched::NotDue;
     };
     let fetched = match fetcher.fetch(&source.url, &validators).await {
         FetchOutcome::Fetched(f) => f,
