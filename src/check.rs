@@ -24,11 +24,8 @@ pub enum CheckError {
     },
 }
 
-/// What checking one source found.
+/// What checking one source found: its report, and whether it failed.
 pub struct Checked {
-    pub source: String,
-    pub url: String,
-    /// The report of that source, and whether it failed.
     pub text: String,
     pub failed: bool,
 }
@@ -149,10 +146,5 @@ pub async fn check(
             let _ = writeln!(text, "FAILED: {}", f.error);
         }
     }
-    Checked {
-        source: source.name.clone(),
-        url: source.url.to_string(),
-        text,
-        failed,
-    }
+    Checked { text, failed }
 }

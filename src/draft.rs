@@ -176,8 +176,10 @@ pub async fn run(
             (record, written, text)
         }
     };
-    store.put_draft(&record.id, record.file.as_deref(), &record)?;
-    store.flush()?;
+    if written != Written::Unchanged {
+        store.put_draft(&record.id, record.file.as_deref(), &record)?;
+        store.flush()?;
+    }
     let (items, series) = match &written {
         Written::Merged { added } => (*added, 0),
         Written::Unchanged => (0, 0),

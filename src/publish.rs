@@ -359,7 +359,7 @@ impl Reading<'_> {
         let fixed = fixed_texts(cfg);
         let mut by_hand: Vec<HandAdded> = Vec::new();
         let mut hand_seen = HashSet::new();
-        let lines: Vec<&str> = page_lines(page);
+        let lines: Vec<&str> = page.text().lines().collect();
         for l in page.found.iter().filter(|l| !l.quoted) {
             let target = short_link_target(cfg, store, &l.url)?;
             let link = target.as_deref().unwrap_or(&l.url);
@@ -401,10 +401,6 @@ fn is_post_line(line: &str, read_more: &str) -> bool {
         || l.starts_with("* ")
         || l.starts_with("- ")
         || (!read_more.trim().is_empty() && l.starts_with(read_more.trim()))
-}
-
-fn page_lines(page: &Page) -> Vec<&str> {
-    page.text().lines().collect()
 }
 
 /// Texts of the config that may hold links which are not posts (the intro, series intros).
