@@ -139,7 +139,7 @@ impl Fetcher {
             .brotli(true)
             .deflate(true)
             .build()
-            .map_err(|e| FetchError::Other(error_chain(&e)))?;
+            .map_err(|e| FetchError::Other(crate::errors::chain(&e)))?;
         Ok(Fetcher {
             client,
             cfg: cfg.clone(),
@@ -342,25 +342,11 @@ impl Fetcher {
         if e.is_timeout() {
             FetchError::Timeout(self.cfg.timeout)
         } else if e.is_connect() {
-            FetchError::Connect(error_chain(e))
+            FetchError::Connect(crate::errors::chain(e))
         } else {
-            FetchError::Other(error_chain(e))
+            FetchError::Other(crate::errors::chain(e))
         }
     }
-}
-
-/// reqwest's `Display` hides the cause: walk the whole chain.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cur = e.source();
-    while let Some(s) = cur {
-        let text = s.to_string();
-        if !parts.iter().any(|p| p.contains(&text)) {
-            parts.push(text);
-        }
-        cur = s.source();
-    }
-    parts.join(": ")
 }
 
 /// `Retry-After: 120` or an HTTP date.

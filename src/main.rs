@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use clap::Parser as _;
+use roundup::cli::commands::{self, Env, Reply, EXIT_BAD_CONFIG, EXIT_FAILURE};
 use roundup::cli::{Cli, Command};
-use roundup::commands::{self, Env, Reply, EXIT_BAD_CONFIG, EXIT_FAILURE};
 use roundup::config::{self, Config};
 use roundup::store::{Store, StoreError};
 
@@ -32,7 +32,7 @@ fn main() -> ExitCode {
     let code = match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", roundup::fetch::error_chain(e.as_ref()));
+            eprintln!("error: {}", roundup::errors::chain(e.as_ref()));
             commands::exit_code(&e)
         }
     };
@@ -66,7 +66,10 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         .unwrap_or_else(|| PathBuf::from(config::DEFAULT_PATH));
     if let Command::Import { file } = &cli.command {
         let report = roundup::import::import(&config_path, file)?;
-        print!("{}", commands::format_import(&report, &config_path));
+        print!(
+            "{}",
+            roundup::cli::views::format_import(&report, &config_path)
+        );
         return Ok(0);
     }
     // Every command but `import` (which adds them) needs sources.
@@ -103,7 +106,7 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
                 let mut cmd = cli.command.clone();
                 cmd.absolutize(&std::env::current_dir()?);
                 tracing::debug!("store locked: sending the command to the daemon");
-                roundup::control::send(&cfg, &cmd).await?
+                roundup::daemon::control::send(&cfg, &cmd).await?
             }
         };
         Ok(print_reply(&reply, cli.quiet, is_product(&cli.command)))
@@ -112,12 +115,12 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
 
 /// `roundup check`: no store, so it never waits for one. Exit 2 when a source fails.
 async fn check(cfg: &Config, source: Option<&str>, quiet: bool) -> anyhow::Result<i32> {
-    let sources = roundup::check::pick(cfg, source)?;
+    let sources = roundup::cli::check::pick(cfg, source)?;
     let fetcher = roundup::fetch::Fetcher::new(&cfg.http)?;
     let now = chrono::Utc::now();
     let mut code = 0;
     for s in sources {
-        let checked = roundup::check::check(cfg, &fetcher, s, now).await;
+        let checked = roundup::cli::check::check(cfg, &fetcher, s, now).await;
         if checked.failed {
             code = commands::EXIT_SOURCES_FAILED;
             if quiet {
@@ -141,7 +144,7 @@ async fn open_store(cfg: &Config, wait: Duration, quiet: bool) -> anyhow::Result
         match Store::open(&cfg.store.path) {
             Ok(store) => return Ok(Some(store)),
             Err(StoreError::Locked { .. }) => {
-                let daemon = roundup::control::control_file_path(&cfg.store.path).exists();
+                let daemon = roundup::daemon::control::control_file_path(&cfg.store.path).exists();
                 if daemon || started.elapsed() >= wait {
                     return Ok(None);
                 }

@@ -5,13 +5,13 @@
 use std::time::Duration;
 
 use crate::config::{ShortenerConfig, ShortenerKind};
-use crate::store::Store;
+use crate::extract::link::comparable;
+use crate::store::{Store, StoreError};
 
 /// The most of a YOURLS answer we read: its JSON is a few hundred bytes.
 const MAX_ANSWER: usize = 64 * 1024;
 
 /// Meta key prefix of cached YOURLS answers.
-const YOURLS_PREFIX: &str = "yourls:";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ShortenError {
@@ -132,7 +132,7 @@ impl Shortener {
                     Ok(short) => {
                         let warning = self
                             .store
-                            .put_meta(&format!("{YOURLS_PREFIX}{url}"), &short)
+                            .put_yourls_link(url, &short)
                             .err()
                             .map(|e| format!("cannot remember the short link of {url}: {e}"));
                         Shortened { link: short, warning }
@@ -158,13 +158,36 @@ impl Shortener {
                 .ok()
                 .flatten()
                 .map(|code| format!("{base_url}{code}")),
-            Kind::Yourls { .. } => self
-                .store
-                .meta::<String>(&format!("{YOURLS_PREFIX}{url}"))
-                .ok()
-                .flatten(),
+            Kind::Yourls { .. } => self.store.yourls_link(url).ok().flatten(),
         }
     }
+}
+
+/// Whether `url` is under the builtin shortener's address (in any comparable form).
+pub fn is_builtin_link(cfg: &ShortenerConfig, url: &str) -> bool {
+    builtin_path(cfg, url).is_some()
+}
+
+/// The URL a builtin short link (`http://tm3.org/6e`, in any comparable form) stands for.
+pub fn builtin_target(
+    cfg: &ShortenerConfig,
+    store: &Store,
+    url: &str,
+) -> Result<Option<String>, StoreError> {
+    match builtin_path(cfg, url) {
+        Some(code) if !code.is_empty() && !code.contains(['/', '?']) => store.target_of(&code),
+        _ => Ok(None),
+    }
+}
+
+/// What follows the builtin shortener's address in `url`, when `url` is under it.
+fn builtin_path(cfg: &ShortenerConfig, url: &str) -> Option<String> {
+    if cfg.kind != ShortenerKind::Builtin {
+        return None;
+    }
+    let (u, base) = (comparable(url)?, comparable(&cfg.base_url)?);
+    u.strip_prefix(&base)
+        .map(|c| c.trim_start_matches('/').to_owned())
 }
 
 /// One `action=shorturl` call. An URL YOURLS already knows is a success: 1.7-1.8 answer 200,
@@ -229,68 +252,17 @@ async fn yourls(
     }
 }
 
-/// reqwest's `Display` hides the cause; timeouts are worth naming.
+/// Timeouts are worth naming; other errors are given with their causes.
 fn describe(e: reqwest::Error) -> String {
     if e.is_timeout() {
         return "no answer before the timeout (shortener.timeout)".into();
     }
-    let mut out = e.to_string();
-    let mut source = std::error::Error::source(&e);
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
-
-/// The code after `code` in the sequence over `alphabet`: counting in base `alphabet.len()`
-/// with the alphabet's characters as digits ("6e" -> "6f", "6z" -> "70", "zz" -> "100").
-pub fn next_code(alphabet: &str, code: &str) -> String {
-    let digits: Vec<char> = alphabet.chars().collect();
-    if digits.is_empty() {
-        return code.to_owned();
-    }
-    let mut out: Vec<char> = code.chars().collect();
-    let mut i = out.len();
-    loop {
-        if i == 0 {
-            out.insert(0, digits[1.min(digits.len() - 1)]);
-            return out.into_iter().collect();
-        }
-        i -= 1;
-        let pos = digits.iter().position(|c| *c == out[i]).unwrap_or(0);
-        if pos + 1 < digits.len() {
-            out[i] = digits[pos + 1];
-            return out.into_iter().collect();
-        }
-        out[i] = digits[0];
-    }
+    crate::errors::chain(&e)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn counting_over_the_alphabet() {
-        let a = "0123456789abcdefghijklmnopqrstuvwxyz";
-        assert_eq!(next_code(a, "6e"), "6f");
-        assert_eq!(next_code(a, "6z"), "70");
-        assert_eq!(next_code(a, "zz"), "100");
-        assert_eq!(next_code(a, ""), "1");
-        let dash = "0123456789abcdefghijklmnopqrstuvwxyz-";
-        assert_eq!(next_code(dash, "6z"), "6-");
-        assert_eq!(next_code(dash, "6-"), "70");
-    }
-
-    #[test]
-    fn next_code_never_panics_on_odd_input() {
-        assert_eq!(next_code("", "abc"), "abc");
-        assert_eq!(next_code("a", "a"), "aa");
-        // A character outside the alphabet counts as its first digit.
-        assert_eq!(next_code("01", "x"), "1");
-    }
 
     fn store() -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();

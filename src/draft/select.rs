@@ -9,15 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::{Config, Order, Series};
 use crate::item::{Item, ItemState, RoundupRef};
-use crate::store::{Store, StoreError};
+use crate::store::{Meta, Store, StoreError};
 use crate::when::Window;
-
-/// Meta key of the window: the last published roundup (a `LastPublished`).
-pub const LAST_PUBLISHED: &str = "last_published";
-
-/// Meta key of the last roundup as stores before draft records kept it (a `RoundupRef`,
-/// dated by its front matter). Read only when there is no `LAST_PUBLISHED`.
-pub const LAST_ROUNDUP: &str = "last_roundup";
 
 /// The published roundup the next window starts from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -77,10 +70,10 @@ pub fn since(
     if let Some(w) = given {
         return Ok(Since::Given(w.start(now)));
     }
-    if let Some(last) = store.meta::<LastPublished>(LAST_PUBLISHED)? {
+    if let Some(last) = store.meta::<LastPublished>(Meta::LastPublished)? {
         return Ok(Since::LastRoundup(last.selected_at));
     }
-    Ok(match store.meta::<RoundupRef>(LAST_ROUNDUP)? {
+    Ok(match store.meta::<RoundupRef>(Meta::LastRoundup)? {
         Some(last) => Since::LastRoundup(last.date),
         None => Since::Config(cfg.roundup.since.start(now)),
     })

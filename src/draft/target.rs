@@ -137,6 +137,33 @@ pub struct Known<'a> {
     pub links: Vec<&'a str>,
 }
 
+/// The end of the post whose title or link is on line `last`: its paragraph, then a summary
+/// quote or "read more" line after it.
+fn post_end(lines: &[&str], last: usize, read_more: &str) -> usize {
+    let blank = |i: usize| lines[i].trim().is_empty();
+    let paragraph_end = |mut i: usize| {
+        while i < lines.len() && !blank(i) {
+            i += 1;
+        }
+        i
+    };
+    let mut end = paragraph_end(last);
+    loop {
+        let mut next = end;
+        while next < lines.len() && blank(next) {
+            next += 1;
+        }
+        let belongs = next < lines.len() && {
+            let l = lines[next].trim_start();
+            l.starts_with('>') || (!read_more.trim().is_empty() && l.starts_with(read_more.trim()))
+        };
+        if !belongs {
+            return end;
+        }
+        end = paragraph_end(next);
+    }
+}
+
 /// `text` with `section` inserted after the last post of `known` that the file still shows
 /// (after its summary and "read more" line), or at the end when none is left.
 pub fn insert_after_last_post(
@@ -173,29 +200,7 @@ pub fn insert_after_last_post(
     else {
         return format!("{}\n\n{}\n", text.trim_end(), section.trim());
     };
-    // The end of that post: its paragraph, then a summary quote or "read more" line after it.
-    let blank = |i: usize| lines[i].trim().is_empty();
-    let paragraph_end = |mut i: usize| {
-        while i < lines.len() && !blank(i) {
-            i += 1;
-        }
-        i
-    };
-    let mut end = paragraph_end(last);
-    loop {
-        let mut next = end;
-        while next < lines.len() && blank(next) {
-            next += 1;
-        }
-        let belongs = next < lines.len() && {
-            let l = lines[next].trim_start();
-            l.starts_with('>') || (!read_more.trim().is_empty() && l.starts_with(read_more.trim()))
-        };
-        if !belongs {
-            break;
-        }
-        end = paragraph_end(next);
-    }
+    let end = post_end(&lines, last, read_more);
     let before: String = lines[..end].concat();
     let after: String = lines[end..].concat();
     let mut out = before.trim_end_matches('\n').to_owned();

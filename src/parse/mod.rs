@@ -43,7 +43,7 @@ pub struct Entry {
 }
 
 /// Why a body could not be read as a feed. The message says what the body was.
-#[derive(Debug, thiserror::Error, PartialEq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq)]
 pub enum ParseError {
     #[error("empty body (the server sent nothing)")]
     Empty,

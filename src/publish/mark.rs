@@ -7,9 +7,9 @@ use crate::draft::read::unescape;
 use crate::draft::record::DraftRecord;
 use crate::extract::link::comparable;
 use crate::item::{Item, ItemState};
-use crate::store::Store;
+use crate::store::{Store, StoreError};
 
-use super::{short_link_target, PublishError};
+use super::PublishError;
 
 /// Keys shown when a prefix matches several items.
 const AMBIGUOUS_SHOWN: usize = 5;
@@ -73,6 +73,31 @@ pub fn set_state(
     Ok(marked)
 }
 
+/// The item a link names: stored under it, a builtin short link to it, or a short link of
+/// another shortener as a draft printed it (`c` is the link's comparable form).
+fn by_link(cfg: &Config, store: &Store, link: &str, c: &str) -> Result<Option<Item>, StoreError> {
+    if let Some(item) = store.find_item(link)? {
+        return Ok(Some(item));
+    }
+    if let Some(target) = crate::shorten::builtin_target(&cfg.shortener, store, link)? {
+        if let Some(item) = store.find_item(&target)? {
+            return Ok(Some(item));
+        }
+    }
+    for rec in store.drafts::<DraftRecord>()?.iter().rev() {
+        let shown = rec
+            .items
+            .iter()
+            .find(|d| comparable(&d.shown).as_deref() == Some(c));
+        if let Some(d) = shown {
+            if let Some(item) = store.item(&d.key)? {
+                return Ok(Some(item));
+            }
+        }
+    }
+    Ok(None)
+}
+
 /// The item `name` names: a key, a link in any comparable form, a short link (builtin, or
 /// one a draft printed), or a unique key prefix.
 fn resolve(cfg: &Config, store: &Store, name: &str) -> Result<Item, PublishError> {
@@ -92,28 +117,7 @@ fn resolve(cfg: &Config, store: &Store, name: &str) -> Result<Item, PublishError
         name
     };
     if let Some(c) = comparable(link).filter(|_| link.contains("://")) {
-        let name = link;
-        if let Some(item) = store.find_item(name)? {
-            return Ok(item);
-        }
-        if let Some(target) = short_link_target(cfg, store, name)? {
-            if let Some(item) = store.find_item(&target)? {
-                return Ok(item);
-            }
-        }
-        // A short link of another shortener, as a draft printed it.
-        for rec in store.drafts::<DraftRecord>()?.iter().rev() {
-            if let Some(d) = rec
-                .items
-                .iter()
-                .find(|d| comparable(&d.shown).as_ref() == Some(&c))
-            {
-                if let Some(item) = store.item(&d.key)? {
-                    return Ok(item);
-                }
-            }
-        }
-        return Err(unknown());
+        return by_link(cfg, store, link, &c)?.ok_or_else(unknown);
     }
     // A builtin short code alone (`6e`), unless it is also the start of keys.
     let by_code = match cfg.shortener.kind {

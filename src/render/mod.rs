@@ -13,7 +13,7 @@ use handlebars::{
 use serde::Serialize;
 
 /// The template shipped in templates/roundup.md.hbs, used when the configured file is missing.
-pub const BUILTIN_TEMPLATE: &str = include_str!("../templates/roundup.md.hbs");
+pub const BUILTIN_TEMPLATE: &str = include_str!("../../templates/roundup.md.hbs");
 
 /// The name the built-in template reports in errors.
 const BUILTIN_NAME: &str = "built-in templates/roundup.md.hbs";

@@ -7,7 +7,6 @@ pub mod record;
 pub mod select;
 pub mod target;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -20,7 +19,7 @@ use crate::store::{Store, StoreError};
 use crate::when::Window;
 
 pub use record::{DraftRecord, DraftedItem};
-pub use select::{select, Selection, Since, LAST_PUBLISHED, LAST_ROUNDUP};
+pub use select::{select, LastPublished, Selection, Since};
 use target::{Action, Known, Plan};
 
 /// Shortener failures in a row after which a draft stops asking it.
@@ -146,36 +145,7 @@ pub async fn run(
         .warnings
         .extend(draft.renderer.warning.iter().cloned());
     let left_alone = plan.as_ref().and_then(|p| p.left_alone.clone());
-    let (record, written, text) = match plan {
-        None => {
-            let id = record::new_id(store, now);
-            let (record, text) = draft.whole(&selection, id, None).await?;
-            (record, Written::Stdout, text)
-        }
-        Some(Plan {
-            path,
-            action: Action::Merge { record, text },
-            ..
-        }) => draft.merge(&selection, record, &text, &path).await?,
-        Some(Plan { path, action, .. }) => {
-            let (id, written) = match action {
-                Action::Replace(rec) => (rec.id, Written::Replaced),
-                Action::Force { backup } => {
-                    std::fs::copy(&path, &backup).map_err(|source| DraftError::Backup {
-                        path: path.clone(),
-                        backup: backup.clone(),
-                        source,
-                    })?;
-                    (record::new_id(store, now), Written::Forced { backup })
-                }
-                Action::Fresh | Action::Merge { .. } => {
-                    (record::new_id(store, now), Written::Fresh)
-                }
-            };
-            let (record, text) = draft.whole(&selection, id, Some(path)).await?;
-            (record, written, text)
-        }
-    };
+    let (record, written, text) = draft.write(&selection, plan).await?;
     if written != Written::Unchanged {
         store.put_draft(&record.id, record.file.as_deref(), &record)?;
         store.flush()?;
@@ -212,6 +182,48 @@ struct Draft<'a> {
 }
 
 impl Draft<'_> {
+    /// Renders the whole draft, or merges what is new into the editor's file, as `plan` says;
+    /// `None` prints it instead.
+    async fn write(
+        &mut self,
+        selection: &Selection,
+        plan: Option<Plan>,
+    ) -> Result<(DraftRecord, Written, String), DraftError> {
+        Ok(match plan {
+            None => {
+                let id = record::new_id(self.store, self.now);
+                let (record, text) = self.whole(selection, id, None).await?;
+                (record, Written::Stdout, text)
+            }
+            Some(Plan {
+                path,
+                action: Action::Merge { record, text },
+                ..
+            }) => self.merge(selection, record, &text, &path).await?,
+            Some(Plan { path, action, .. }) => {
+                let (id, written) = match action {
+                    Action::Replace(rec) => (rec.id, Written::Replaced),
+                    Action::Force { backup } => {
+                        std::fs::copy(&path, &backup).map_err(|source| DraftError::Backup {
+                            path: path.clone(),
+                            backup: backup.clone(),
+                            source,
+                        })?;
+                        (
+                            record::new_id(self.store, self.now),
+                            Written::Forced { backup },
+                        )
+                    }
+                    Action::Fresh | Action::Merge { .. } => {
+                        (record::new_id(self.store, self.now), Written::Fresh)
+                    }
+                };
+                let (record, text) = self.whole(selection, id, Some(path)).await?;
+                (record, written, text)
+            }
+        })
+    }
+
     /// Renders `selection` as a whole post.
     async fn render(
         &mut self,
@@ -441,42 +453,15 @@ pub fn slug(title: &str) -> String {
     }
 }
 
-/// Writes `text` to a temporary file beside `path`, syncs it, then renames it over `path`: a
-/// reader sees the old file or the new one, never half of one.
+/// Writes the draft through `files::write_atomically`: a reader sees the old file or the new
+/// one, never half of one.
 pub fn write_atomically(path: &Path, text: &str) -> Result<(), DraftError> {
-    let err = |source| DraftError::Write {
-        path: path.to_owned(),
-        source,
-    };
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir).map_err(err)?;
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "draft".into());
-    let nanos = Utc::now().timestamp_subsec_nanos();
-    let tmp = dir.join(format!(".{file_name}.{}.{nanos}.tmp", std::process::id()));
-    let result = (|| {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)?;
-        f.write_all(text.as_bytes())?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)?;
-        // Make the rename itself durable; not every platform can open a folder.
-        if let Ok(d) = std::fs::File::open(&dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(err)
+    crate::files::write_atomically(path, text.as_bytes(), crate::files::Access::Shared).map_err(
+        |source| DraftError::Write {
+            path: path.to_owned(),
+            source,
+        },
+    )
 }
 
 #[cfg(test)]
@@ -491,17 +476,6 @@ mod tests {
         );
         assert_eq!(slug("  Über: *new*  2016-05-17 "), "ber-new-2016-05-17");
         assert_eq!(slug("!!!"), "roundup");
-    }
-
-    #[test]
-    fn atomic_write_replaces_and_leaves_no_temp_files() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("sub/draft.md");
-        write_atomically(&path, "one").unwrap();
-        write_atomically(&path, "two").unwrap();
-        assert_eq!(std::fs::read_to_string(&path).unwrap(), "two");
-        let names: Vec<_> = std::fs::read_dir(dir.path().join("sub")).unwrap().collect();
-        assert_eq!(names.len(), 1);
     }
 
     #[test]

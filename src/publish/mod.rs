@@ -7,22 +7,22 @@
 
 pub mod front;
 pub mod mark;
+mod reading;
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use crate::config::{Config, ShortenerKind};
-use crate::draft::read::{unescape, visible, FoundLink, Page};
+use crate::config::Config;
+use crate::draft::read::{visible, Page};
 use crate::draft::record::{self, DraftRecord};
-use crate::draft::select::{LastPublished, LAST_PUBLISHED};
-use crate::extract::link::{canonical, comparable};
-use crate::item::{Item, ItemState, RoundupRef};
-use crate::store::{Store, StoreError};
+use crate::draft::select::LastPublished;
+use crate::item::{Item, RoundupRef};
+use crate::store::{Meta, Store, StoreError};
+use reading::Reading;
 
 pub use front::front_matter;
-pub use mark::set_state;
+pub use mark::{set_state, Marked};
 
 /// The source recorded for posts an editor added to a roundup by hand.
 pub const BY_HAND: &str = "(added by hand)";
@@ -116,12 +116,7 @@ pub fn run(
     })?;
     let abs = std::path::absolute(file).unwrap_or_else(|_| file.to_owned());
     let record = record::find(store, &abs, &text)?;
-    let mut page = Page::new(&visible(body));
-    for l in page.found.clone() {
-        if let Some(target) = short_link_target(cfg, store, &l.url)? {
-            page.add_link(&target);
-        }
-    }
+    let page = page_of(cfg, store, body)?;
     let roundup = RoundupRef {
         title: title.clone(),
         date,
@@ -131,34 +126,77 @@ pub fn run(
             .unwrap_or_default(),
         draft: record.as_ref().map(|r| r.id.clone()),
     };
-    let mut reading = Reading {
-        roundup: &roundup,
-        changed: Vec::new(),
-        seen: HashSet::new(),
-        kept: Vec::new(),
-        published: 0,
-        skipped: 0,
-        updated: 0,
-        earlier: 0,
-        revived: Vec::new(),
-    };
+    let mut reading = Reading::new(&roundup);
     if let Some(rec) = &record {
         reading.draft_items(store, rec, &page)?;
     }
     let foreign_id = record::id_in(&text).filter(|_| record.is_none());
     let by_hand = reading.linked_items(cfg, store, &page)?;
-    match &record {
+    refuse_empty(file, store, record.as_ref(), &reading, &by_hand, foreign_id)?;
+
+    let mut report = PublishReport {
+        file: file.to_owned(),
+        title,
+        date,
+        draft: roundup.draft.clone(),
+        kept: reading.kept.len(),
+        published: 0,
+        skipped: 0,
+        updated: 0,
+        changed: 0,
+        by_hand: Vec::new(),
+        earlier: 0,
+        revived: Vec::new(),
+    };
+    let digest = record::hash(&text);
+    if record
+        .as_ref()
+        .is_some_and(|r| r.published_hash.as_deref() == Some(digest.as_str()))
+    {
+        // The very file published before: what changed since (an unskip) stands.
+        return Ok(report);
+    }
+    let hand_items = record_states(store, record, &reading, &by_hand, &roundup, digest, now)?;
+    report.published = reading.published + hand_items;
+    report.skipped = reading.skipped;
+    report.updated = reading.updated;
+    report.changed = reading.changed.len() + hand_items;
+    report.by_hand = by_hand;
+    report.earlier = reading.earlier;
+    report.revived = reading.revived;
+    Ok(report)
+}
+
+/// The visible text of the draft's body, its builtin short links read as their targets too.
+fn page_of(cfg: &Config, store: &Store, body: &str) -> Result<Page, StoreError> {
+    let mut page = Page::new(&visible(body));
+    for l in page.found.clone() {
+        if let Some(target) = crate::shorten::builtin_target(&cfg.shortener, store, &l.url)? {
+            page.add_link(&target);
+        }
+    }
+    Ok(page)
+}
+
+/// Refuses a file that holds nothing of this store, or none of its draft's posts.
+fn refuse_empty(
+    file: &Path,
+    store: &Store,
+    record: Option<&DraftRecord>,
+    reading: &Reading<'_>,
+    by_hand: &[HandAdded],
+    foreign_id: Option<String>,
+) -> Result<(), PublishError> {
+    match record {
         // A file that carries the draft id of another store came from another store, whatever
         // its links happen to match (two stores may share a shortener's address).
-        None if reading.seen.is_empty() || foreign_id.is_some() => {
-            return Err(PublishError::Foreign {
-                path: file.to_owned(),
-                store: store.path().to_owned(),
-                id: foreign_id
-                    .map(|id| format!(" (its draft id {id} is not in it)"))
-                    .unwrap_or_default(),
-            })
-        }
+        None if reading.seen.is_empty() || foreign_id.is_some() => Err(PublishError::Foreign {
+            path: file.to_owned(),
+            store: store.path().to_owned(),
+            id: foreign_id
+                .map(|id| format!(" (its draft id {id} is not in it)"))
+                .unwrap_or_default(),
+        }),
         Some(rec) if reading.kept.is_empty() && by_hand.is_empty() => {
             let (what, hint) = match rec.items.len() {
                 0 => (
@@ -181,39 +219,31 @@ pub fn run(
                     " (to leave them out of the next draft, `roundup skip` them)".to_owned(),
                 ),
             };
-            return Err(PublishError::NothingKept {
+            Err(PublishError::NothingKept {
                 path: file.to_owned(),
                 what,
                 hint,
-            });
+            })
         }
-        _ => {}
+        _ => Ok(()),
     }
+}
 
-    let digest = record::hash(&text);
-    if record
-        .as_ref()
-        .is_some_and(|r| r.published_hash.as_deref() == Some(digest.as_str()))
-    {
-        // The very file published before: what changed since (an unskip) stands.
-        return Ok(PublishReport {
-            file: file.to_owned(),
-            title,
-            date,
-            draft: roundup.draft.clone(),
-            kept: reading.kept.len(),
-            published: 0,
-            skipped: 0,
-            updated: 0,
-            changed: 0,
-            by_hand: Vec::new(),
-            earlier: 0,
-            revived: Vec::new(),
-        });
-    }
+/// Writes what the reading decided: the items' new states, the posts added by hand, the
+/// draft record's publication, and where the next window starts. Returns how many posts were
+/// added by hand.
+fn record_states(
+    store: &Store,
+    record: Option<DraftRecord>,
+    reading: &Reading<'_>,
+    by_hand: &[HandAdded],
+    roundup: &RoundupRef,
+    digest: String,
+    now: DateTime<Utc>,
+) -> Result<usize, StoreError> {
     let hand_items: Vec<Item> = by_hand
         .iter()
-        .map(|h| hand_item(h, &roundup, now))
+        .map(|h| reading::hand_item(h, roundup, now))
         .collect();
     store.put_items(&reading.changed)?;
     store.upsert_items(&hand_items)?;
@@ -223,303 +253,36 @@ pub fn run(
         Some(rec) => rec.selected_at,
         None => reading.kept.iter().copied().max().unwrap_or(now),
     };
-    if let Some(mut rec) = record.clone() {
+    if let Some(mut rec) = record {
         rec.published.get_or_insert(now);
         rec.published_hash = Some(digest);
         store.put_draft(&rec.id, None, &rec)?;
     }
-    let last = store.meta::<LastPublished>(LAST_PUBLISHED)?;
+    let last = store.meta::<LastPublished>(Meta::LastPublished)?;
     if last.as_ref().is_none_or(|l| l.selected_at <= selected_at) {
         let published_at = last
             .filter(|l| l.selected_at == selected_at)
             .map_or(now, |l| l.published_at);
         store.put_meta(
-            LAST_PUBLISHED,
+            Meta::LastPublished,
             &LastPublished {
                 selected_at,
                 draft: roundup.draft.clone(),
-                title: title.clone(),
+                title: roundup.title.clone(),
                 file: roundup.file.clone(),
                 published_at,
             },
         )?;
     }
     store.flush()?;
-    Ok(PublishReport {
-        file: file.to_owned(),
-        title,
-        date,
-        draft: roundup.draft.clone(),
-        kept: reading.kept.len(),
-        published: reading.published + hand_items.len(),
-        skipped: reading.skipped,
-        updated: reading.updated,
-        changed: reading.changed.len() + hand_items.len(),
-        by_hand,
-        earlier: reading.earlier,
-        revived: reading.revived,
-    })
-}
-
-/// What a publish has decided so far.
-struct Reading<'a> {
-    roundup: &'a RoundupRef,
-    /// Items whose state changes.
-    changed: Vec<Item>,
-    /// Keys of stored items the file holds or its draft held.
-    seen: HashSet<String>,
-    /// First-seen times of the posts kept.
-    kept: Vec<DateTime<Utc>>,
-    published: usize,
-    skipped: usize,
-    updated: usize,
-    earlier: usize,
-    revived: Vec<String>,
-}
-
-impl Reading<'_> {
-    /// Whether `item` went out in another roundup (it stays there).
-    fn elsewhere(&self, item: &Item) -> bool {
-        item.state == ItemState::Published
-            && item
-                .roundup
-                .as_ref()
-                .is_some_and(|r| match (&r.draft, &self.roundup.draft) {
-                    (Some(a), Some(b)) => a != b,
-                    _ => r.file != self.roundup.file,
-                })
-    }
-
-    fn decide(&mut self, item: Item, keep: bool) {
-        if !self.seen.insert(item.key.clone()) {
-            return;
-        }
-        if keep {
-            self.kept.push(item.first_seen);
-        }
-        if self.elsewhere(&item) {
-            if keep {
-                self.earlier += 1;
-            }
-            return;
-        }
-        // Put back with `unskip` since: a file that does not show it does not skip it again.
-        if !keep && item.returned.is_some() {
-            return;
-        }
-        if keep && item.state == ItemState::Skipped {
-            self.revived.push(item.title.clone());
-        }
-        let mut next = item.clone();
-        next.returned = None;
-        if keep {
-            next.state = ItemState::Published;
-            next.roundup = Some(self.roundup.clone());
-        } else {
-            next.state = ItemState::Skipped;
-            next.roundup = None;
-        }
-        if next != item {
-            match (item.state, next.state) {
-                (a, b) if a == b => self.updated += 1,
-                (_, ItemState::Published) => self.published += 1,
-                _ => self.skipped += 1,
-            }
-            self.changed.push(next);
-        }
-    }
-
-    /// The posts of the draft: kept while the page shows their title line or a link to them.
-    fn draft_items(
-        &mut self,
-        store: &Store,
-        rec: &DraftRecord,
-        page: &Page,
-    ) -> Result<(), StoreError> {
-        for d in &rec.items {
-            if let Some(item) = store.item(&d.key)? {
-                let keep = page.has_link(&item.link)
-                    || page.has_link(&d.link)
-                    || page.has_link(&d.shown)
-                    || page.has_title_line(&item.title);
-                self.decide(item, keep);
-            }
-        }
-        Ok(())
-    }
-
-    /// Every other link the editor placed: a stored post (added from the store, or one the
-    /// draft did not hold), or a post the store never saw (returned, to be added by hand).
-    fn linked_items(
-        &mut self,
-        cfg: &Config,
-        store: &Store,
-        page: &Page,
-    ) -> Result<Vec<HandAdded>, StoreError> {
-        let fixed = fixed_texts(cfg);
-        let mut by_hand: Vec<HandAdded> = Vec::new();
-        let mut hand_seen = HashSet::new();
-        let lines: Vec<&str> = page.text().lines().collect();
-        for l in page.found.iter().filter(|l| !l.quoted) {
-            let target = short_link_target(cfg, store, &l.url)?;
-            let link = target.as_deref().unwrap_or(&l.url);
-            if let Some(item) = store.find_item(link)? {
-                self.decide(item, true);
-                continue;
-            }
-            if is_short_link(cfg, &l.url)
-                || fixed.iter().any(|t| t.contains(&l.url))
-                || !is_post_line(
-                    lines.get(l.line).copied().unwrap_or(""),
-                    &cfg.roundup.read_more,
-                )
-            {
-                continue;
-            }
-            let (Ok(canon), Some(c)) = (canonical(Some(link), None), comparable(link)) else {
-                continue;
-            };
-            if hand_seen.insert(c) {
-                let (title, author) = hand_credit(l, &lines);
-                by_hand.push(HandAdded {
-                    title: title.unwrap_or_else(|| canon.clone()),
-                    author,
-                    link: canon,
-                });
-            }
-        }
-        Ok(by_hand)
-    }
-}
-
-/// Whether a line is where a draft puts a post's link: a `**Title**` line, a list item
-/// (`* [Title](link)`) or the "read more" line. Links in the editor's own sentences are not
-/// posts.
-fn is_post_line(line: &str, read_more: &str) -> bool {
-    let l = line.trim_start();
-    l.starts_with("**")
-        || l.starts_with("* ")
-        || l.starts_with("- ")
-        || (!read_more.trim().is_empty() && l.starts_with(read_more.trim()))
-}
-
-/// Texts of the config that may hold links which are not posts (the intro, series intros).
-fn fixed_texts(cfg: &Config) -> Vec<String> {
-    let mut out = vec![
-        cfg.roundup.intro.clone(),
-        cfg.roundup.empty.clone(),
-        cfg.roundup.series_outro.clone(),
-        cfg.roundup.read_more.clone(),
-    ];
-    out.extend(cfg.series.iter().map(|s| s.intro.clone()));
-    out
-}
-
-/// The title and author of a post added by hand: its markdown link text, else the bold title
-/// line above the link (`**Title** by Author`).
-fn hand_credit(l: &FoundLink, lines: &[&str]) -> (Option<String>, String) {
-    let title_line = lines[..=l.line.min(lines.len().saturating_sub(1))]
-        .iter()
-        .rev()
-        .take(8)
-        .find_map(|line| {
-            let rest = line.trim().strip_prefix("**")?;
-            let end = rest.find("**")?;
-            let title = unescape(&rest[..end]).trim().to_owned();
-            let author = rest[end + 2..]
-                .trim()
-                .strip_prefix("by ")
-                .map(|a| unescape(a).trim().to_owned())
-                .unwrap_or_default();
-            (!title.is_empty()).then_some((title, author))
-        });
-    let link_text = l
-        .text
-        .as_deref()
-        .map(|t| unescape(t).trim().to_owned())
-        .filter(|t| !t.is_empty() && !t.starts_with("http://") && !t.starts_with("https://"));
-    match (link_text, title_line) {
-        (Some(text), _) => (Some(text), author_after_link(lines.get(l.line).copied())),
-        (None, Some((title, author))) => (Some(title), author),
-        (None, None) => (None, String::new()),
-    }
-}
-
-/// The author after a link on its line: `**[Title](url)** by Alice` -> `Alice`.
-fn author_after_link(line: Option<&str>) -> String {
-    let Some(line) = line else {
-        return String::new();
-    };
-    let after = line.rfind("](").map_or("", |at| {
-        line[at..]
-            .find(')')
-            .map_or("", |close| &line[at + close + 1..])
-    });
-    after
-        .trim_start_matches(['*', '_', ' '])
-        .strip_prefix("by ")
-        .map(|a| {
-            unescape(a)
-                .trim()
-                .trim_end_matches(['*', '_'])
-                .trim()
-                .to_owned()
-        })
-        .unwrap_or_default()
-}
-
-fn hand_item(h: &HandAdded, roundup: &RoundupRef, now: DateTime<Utc>) -> Item {
-    let c = comparable(&h.link).unwrap_or_else(|| h.link.clone());
-    Item {
-        key: format!("hand-{}", &blake3::hash(c.as_bytes()).to_hex()[..16]),
-        source: BY_HAND.to_owned(),
-        link: h.link.clone(),
-        title: h.title.clone(),
-        author: h.author.clone(),
-        summary: String::new(),
-        published: now,
-        first_seen: now,
-        categories: vec![],
-        state: ItemState::Published,
-        roundup: Some(roundup.clone()),
-        returned: None,
-    }
-}
-
-/// Whether `url` is under the builtin shortener's address.
-fn is_short_link(cfg: &Config, url: &str) -> bool {
-    cfg.shortener.kind == ShortenerKind::Builtin
-        && matches!(
-            (comparable(url), comparable(&cfg.shortener.base_url)),
-            (Some(u), Some(base)) if u.starts_with(&base)
-        )
-}
-
-/// The URL a builtin short link (`http://tm3.org/6e`, in any comparable form) stands for.
-pub fn short_link_target(
-    cfg: &Config,
-    store: &Store,
-    url: &str,
-) -> Result<Option<String>, StoreError> {
-    if cfg.shortener.kind != ShortenerKind::Builtin {
-        return Ok(None);
-    }
-    let (Some(u), Some(base)) = (comparable(url), comparable(&cfg.shortener.base_url)) else {
-        return Ok(None);
-    };
-    let Some(code) = u.strip_prefix(&base).map(|c| c.trim_start_matches('/')) else {
-        return Ok(None);
-    };
-    if code.is_empty() || code.contains(['/', '?']) {
-        return Ok(None);
-    }
-    store.target_of(code)
+    Ok(hand_items.len())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::draft::DraftedItem;
+    use crate::item::ItemState;
     use chrono::TimeZone;
 
     fn cfg() -> Config {
@@ -609,7 +372,7 @@ mod tests {
         assert_eq!(state(&store, "b"), ItemState::Skipped);
         assert_eq!(state(&store, "c"), ItemState::Published);
         // The window is the draft's selection instant, not the front matter's date.
-        let last: LastPublished = store.meta(LAST_PUBLISHED).unwrap().unwrap();
+        let last: LastPublished = store.meta(Meta::LastPublished).unwrap().unwrap();
         assert_eq!(last.selected_at, t(17));
     }
 
@@ -674,7 +437,10 @@ mod tests {
             .unwrap()
             .iter()
             .all(|i| i.state == ItemState::Unseen));
-        assert_eq!(store.meta::<LastPublished>(LAST_PUBLISHED).unwrap(), None);
+        assert_eq!(
+            store.meta::<LastPublished>(Meta::LastPublished).unwrap(),
+            None
+        );
     }
 
     #[test]
@@ -785,7 +551,7 @@ mod tests {
         assert_eq!((r.published, r.skipped), (1, 0));
         assert_eq!(state(&store, "a"), ItemState::Published);
         assert_eq!(state(&store, "b"), ItemState::Unseen);
-        let last: LastPublished = store.meta(LAST_PUBLISHED).unwrap().unwrap();
+        let last: LastPublished = store.meta(Meta::LastPublished).unwrap().unwrap();
         assert_eq!(last.selected_at, t(10), "the last post's first sighting");
     }
 

@@ -13,8 +13,8 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
+use crate::cli::commands::{self, Env, Reply};
 use crate::cli::Command;
-use crate::commands::{self, Env, Reply};
 use crate::config::Config;
 
 /// How long a command sent to the daemon may take (a draft polls first).
@@ -48,6 +48,8 @@ pub enum ControlError {
     BadFile { file: PathBuf, cause: String },
     #[error("cannot write the daemon control file {file}: {cause}")]
     Write { file: PathBuf, cause: String },
+    #[error("cannot make a control token: the operating system's random source failed: {cause}")]
+    Random { cause: String },
 }
 
 /// `state/roundup.db` -> `state/roundup.db.control`.
@@ -57,44 +59,24 @@ pub fn control_file_path(store: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// A token nobody else can guess: a hash of the time, the process and a fresh address.
-pub fn new_token() -> String {
-    let mut h = blake3::Hasher::new();
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    h.update(&now.as_nanos().to_le_bytes());
-    h.update(&std::process::id().to_le_bytes());
-    let marker = Box::new(0u8);
-    h.update(&(std::ptr::addr_of!(*marker) as usize).to_le_bytes());
-    if let Ok(bytes) = std::fs::read("/proc/sys/kernel/random/uuid") {
-        h.update(&bytes);
-    }
-    h.finalize().to_hex()[..32].to_owned()
+/// A token nobody else can guess: 128 bits from the operating system's random source.
+pub fn new_token() -> Result<String, ControlError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| ControlError::Random {
+        cause: e.to_string(),
+    })?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Writes the control file atomically, readable by its owner only.
 pub fn write_control_file(path: &Path, cf: &ControlFile) -> Result<(), ControlError> {
-    let err = |e: std::io::Error| ControlError::Write {
-        file: path.to_owned(),
-        cause: e.to_string(),
-    };
-    let tmp = path.with_extension("control.tmp");
-    {
-        use std::io::Write;
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
+    let bytes = serde_json::to_vec(cf).expect("control file is plain data");
+    crate::files::write_atomically(path, &bytes, crate::files::Access::Private).map_err(|e| {
+        ControlError::Write {
+            file: path.to_owned(),
+            cause: e.to_string(),
         }
-        let mut f = opts.open(&tmp).map_err(err)?;
-        f.write_all(&serde_json::to_vec(cf).expect("control file is plain data"))
-            .map_err(err)?;
-        f.sync_all().map_err(err)?;
-    }
-    std::fs::rename(&tmp, path).map_err(err)
+    })
 }
 
 #[derive(Clone)]
@@ -180,7 +162,7 @@ pub async fn send(cfg: &Config, cmd: &Command) -> Result<Reply, ControlError> {
         .timeout(REQUEST_TIMEOUT)
         .no_proxy()
         .build()
-        .map_err(|e| unreachable(crate::fetch::error_chain(&e)))?;
+        .map_err(|e| unreachable(crate::errors::chain(&e)))?;
     let resp = client
         .post(format!("http://{}/v1/run", cf.addr))
         .bearer_auth(&cf.token)
@@ -189,12 +171,12 @@ pub async fn send(cfg: &Config, cmd: &Command) -> Result<Reply, ControlError> {
         })
         .send()
         .await
-        .map_err(|e| unreachable(crate::fetch::error_chain(&e)))?;
+        .map_err(|e| unreachable(crate::errors::chain(&e)))?;
     let status = resp.status();
     let reply: Reply = resp
         .json()
         .await
-        .map_err(|e| unreachable(crate::fetch::error_chain(&e)))?;
+        .map_err(|e| unreachable(crate::errors::chain(&e)))?;
     if status == StatusCode::UNAUTHORIZED {
         return Err(ControlError::Refused {
             addr: cf.addr,

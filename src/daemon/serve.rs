@@ -12,9 +12,9 @@ use axum::{Json, Router};
 use serde::Serialize;
 
 use crate::config::Config;
-use crate::poll::{PollSummary, LAST_POLL};
-use crate::source::Status;
+use crate::poll::PollSummary;
 use crate::store::Store;
+use crate::store::{Meta, Status};
 
 /// Codes longer than this are never issued: refuse them before touching the store.
 const MAX_CODE_LEN: usize = 32;
@@ -70,7 +70,7 @@ struct Health {
 }
 
 async fn healthz(State(st): State<ServeState>) -> Response {
-    let last_poll: Option<PollSummary> = st.store.meta(LAST_POLL).ok().flatten();
+    let last_poll: Option<PollSummary> = st.store.meta(Meta::LastPoll).ok().flatten();
     let failing = st
         .cfg
         .sources

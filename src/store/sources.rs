@@ -1,8 +1,11 @@
-//! What the store remembers about each source between polls: validators for conditional GET,
-//! the last outcome, the error streak and when to check again.
+//! The `sources` tree (`Source::id` -> SourceState): what the store remembers about each
+//! source between polls: validators for conditional GET, the last outcome, the error streak
+//! and when to check again. How a state moves on is the poll's business (`poll::state`).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+
+use super::{to_json, Store, StoreError};
 
 /// The last outcome of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -80,8 +83,24 @@ impl SourceState {
     }
 }
 
-/// How long to leave a failing source alone: 1, 2, 4 ... minutes, at most a day.
-pub fn backoff(error_count: u32) -> chrono::Duration {
-    let minutes = 1i64 << error_count.saturating_sub(1).min(11);
-    chrono::Duration::minutes(minutes.min(24 * 60))
+impl Store {
+    /// The state of the source `id` (`Source::id`: two sources may share a display name).
+    /// Stores before that kept it under the source's `name`: read there too.
+    pub fn source_state(&self, id: &str, name: &str) -> Result<SourceState, StoreError> {
+        for key in [id, name] {
+            if let Some(v) = self.sources.get(key.as_bytes()).map_err(|e| self.io(e))? {
+                return self.decode("sources", &v);
+            }
+        }
+        Ok(SourceState::default())
+    }
+
+    /// Several sources' states in one batch, each under its `Source::id`.
+    pub fn put_source_states(&self, states: &[(&str, SourceState)]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for (id, state) in states {
+            batch.insert(id.as_bytes(), to_json(state));
+        }
+        self.sources.apply_batch(batch).map_err(|e| self.io(e))
+    }
 }

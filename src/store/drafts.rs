@@ -1,0 +1,60 @@
+//! The `drafts` tree (draft id -> the draft's record, a type the `draft` stage owns) and the
+//! meta keys `draft-file:<absolute path>` saying which draft a file holds.
+
+use std::path::Path;
+
+use serde::{de::DeserializeOwned, Serialize};
+
+use super::{to_json, Store, StoreError};
+
+impl Store {
+    /// Stores a draft's record under `id`; `file`, when given, now holds that draft.
+    pub fn put_draft<T: Serialize>(
+        &self,
+        id: &str,
+        file: Option<&Path>,
+        record: &T,
+    ) -> Result<(), StoreError> {
+        self.drafts
+            .insert(id.as_bytes(), to_json(record))
+            .map_err(|e| self.io(e))?;
+        if let Some(file) = file {
+            self.meta
+                .insert(file_key(file).as_bytes(), id.as_bytes())
+                .map_err(|e| self.io(e))?;
+        }
+        Ok(())
+    }
+
+    pub fn draft<T: DeserializeOwned>(&self, id: &str) -> Result<Option<T>, StoreError> {
+        match self.drafts.get(id.as_bytes()).map_err(|e| self.io(e))? {
+            Some(v) => Ok(Some(self.decode("drafts", &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The id of the draft last written to `file`.
+    pub fn draft_id_for_file(&self, file: &Path) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .meta
+            .get(file_key(file).as_bytes())
+            .map_err(|e| self.io(e))?
+            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Every draft record, in id order.
+    pub fn drafts<T: DeserializeOwned>(&self) -> Result<Vec<T>, StoreError> {
+        self.drafts
+            .iter()
+            .map(|r| {
+                let (_, v) = r.map_err(|e| self.io(e))?;
+                self.decode("drafts", &v)
+            })
+            .collect()
+    }
+}
+
+/// The meta key of the draft a file holds.
+fn file_key(file: &Path) -> String {
+    format!("draft-file:{}", file.display())
+}

@@ -1,0 +1,187 @@
+//! The `items` tree (key -> Item) and the two link indexes that find an item again: `links`
+//! (the link as the feed gave it -> key) and `alike` (its comparable form, see
+//! `extract::link::comparable` -> key). Polls upsert here; draft, publish and skip replace.
+
+use std::collections::HashMap;
+
+use crate::extract::link::comparable;
+use crate::item::{Item, ItemState};
+
+use super::{to_json, Store, StoreError};
+
+/// What storing one batch of extracted items did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Upsert {
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+impl Store {
+    /// Stores one source's extracted items; see `upsert_groups`.
+    pub fn upsert_items(&self, batch: &[Item]) -> Result<Upsert, StoreError> {
+        Ok(self.upsert_groups(&[batch])?.pop().unwrap_or_default())
+    }
+
+    /// Stores the extracted items of several sources at once, reporting per source. An item
+    /// already known (by key, or by canonical link when it arrives through another source)
+    /// keeps its key, first-seen time and state; only an unseen item's text is refreshed. A
+    /// published or skipped item is never touched: a feed re-dating it does not bring it back.
+    ///
+    /// Written as two batches, links first and then items, each atomic: a crash between them
+    /// leaves links to keys with no item, which the next poll stores again under the same key.
+    pub fn upsert_groups(&self, groups: &[&[Item]]) -> Result<Vec<Upsert>, StoreError> {
+        let _writing = self
+            .writing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut pending_items: HashMap<String, Item> = HashMap::new();
+        let mut pending_links: HashMap<String, String> = HashMap::new();
+        let mut reports = Vec::with_capacity(groups.len());
+        for group in groups {
+            let mut report = Upsert::default();
+            for incoming in group.iter() {
+                let Some(old) = self.lookup(incoming, &pending_items, &pending_links)? else {
+                    pending_links.insert(incoming.link.clone(), incoming.key.clone());
+                    pending_items.insert(incoming.key.clone(), incoming.clone());
+                    report.new += 1;
+                    continue;
+                };
+                if old.link != incoming.link {
+                    pending_links.insert(incoming.link.clone(), old.key.clone());
+                }
+                if old.state != ItemState::Unseen {
+                    report.unchanged += 1;
+                    continue;
+                }
+                let mut merged = old.clone();
+                merged.title.clone_from(&incoming.title);
+                merged.author.clone_from(&incoming.author);
+                merged.summary.clone_from(&incoming.summary);
+                merged.categories.clone_from(&incoming.categories);
+                // An entry without a date of its own is dated when first seen: keep that date.
+                if incoming.published != incoming.first_seen {
+                    merged.published = incoming.published;
+                }
+                if merged == old {
+                    report.unchanged += 1;
+                } else {
+                    pending_items.insert(old.key.clone(), merged);
+                    report.updated += 1;
+                }
+            }
+            reports.push(report);
+        }
+        let mut links = sled::Batch::default();
+        let mut alike = sled::Batch::default();
+        for (link, key) in &pending_links {
+            links.insert(link.as_bytes(), key.as_bytes());
+            if let Some(c) = comparable(link) {
+                alike.insert(c.as_bytes(), key.as_bytes());
+            }
+        }
+        let mut items = sled::Batch::default();
+        for (key, item) in &pending_items {
+            items.insert(key.as_bytes(), to_json(item));
+        }
+        self.links.apply_batch(links).map_err(|e| self.io(e))?;
+        self.alike.apply_batch(alike).map_err(|e| self.io(e))?;
+        self.items.apply_batch(items).map_err(|e| self.io(e))?;
+        Ok(reports)
+    }
+
+    /// The stored (or about to be stored) item that `incoming` is: by key, else by link.
+    fn lookup(
+        &self,
+        incoming: &Item,
+        pending_items: &HashMap<String, Item>,
+        pending_links: &HashMap<String, String>,
+    ) -> Result<Option<Item>, StoreError> {
+        let by_key = |key: &str| -> Result<Option<Item>, StoreError> {
+            if let Some(item) = pending_items.get(key) {
+                return Ok(Some(item.clone()));
+            }
+            self.item(key)
+        };
+        if let Some(item) = by_key(&incoming.key)? {
+            return Ok(Some(item));
+        }
+        let key = match pending_links.get(&incoming.link) {
+            Some(k) => Some(k.clone()),
+            None => self.key_for_link(&incoming.link)?,
+        };
+        match key {
+            Some(k) => by_key(&k),
+            None => Ok(None),
+        }
+    }
+
+    pub fn item(&self, key: &str) -> Result<Option<Item>, StoreError> {
+        match self.items.get(key.as_bytes()).map_err(|e| self.io(e))? {
+            Some(v) => Ok(Some(self.decode("items", &v)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// The key stored for `link`: as written, else in comparable form (http or https, a
+    /// trailing slash, tracking parameters: an item an editor added by hand is found again when
+    /// its feed delivers it).
+    pub fn key_for_link(&self, link: &str) -> Result<Option<String>, StoreError> {
+        let found = match self.links.get(link.as_bytes()).map_err(|e| self.io(e))? {
+            Some(k) => Some(k),
+            None => match comparable(link) {
+                Some(c) => self.alike.get(c.as_bytes()).map_err(|e| self.io(e))?,
+                None => None,
+            },
+        };
+        Ok(found.map(|k| String::from_utf8_lossy(&k).into_owned()))
+    }
+
+    /// Finds an item by its key or by its link (in any comparable form).
+    pub fn find_item(&self, key_or_link: &str) -> Result<Option<Item>, StoreError> {
+        if let Some(item) = self.item(key_or_link)? {
+            return Ok(Some(item));
+        }
+        match self.key_for_link(key_or_link)? {
+            Some(k) => self.item(&k),
+            None => Ok(None),
+        }
+    }
+
+    /// Up to `limit` keys that start with `prefix`, in key order.
+    pub fn keys_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError> {
+        self.items
+            .scan_prefix(prefix.as_bytes())
+            .keys()
+            .take(limit)
+            .map(|k| {
+                k.map(|k| String::from_utf8_lossy(&k).into_owned())
+                    .map_err(|e| self.io(e))
+            })
+            .collect()
+    }
+
+    /// Every item, in key order.
+    pub fn items(&self) -> Result<Vec<Item>, StoreError> {
+        self.items
+            .iter()
+            .map(|r| {
+                let (_, v) = r.map_err(|e| self.io(e))?;
+                self.decode("items", &v)
+            })
+            .collect()
+    }
+
+    /// Replaces stored items (state changes by draft, publish, skip) in one batch.
+    pub fn put_items(&self, items: &[Item]) -> Result<(), StoreError> {
+        let _writing = self
+            .writing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut batch = sled::Batch::default();
+        for item in items {
+            batch.insert(item.key.as_bytes(), to_json(item));
+        }
+        self.items.apply_batch(batch).map_err(|e| self.io(e))
+    }
+}

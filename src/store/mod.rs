@@ -1,0 +1,318 @@
+//! The sled store and the only code that touches it. Trees:
+//! `items` (key -> Item), `links` (canonical link -> key), `alike` (the comparable form of a
+//! link, see `extract::link::comparable` -> key), `sources` (name -> SourceState),
+//! `codes` (short code -> URL), `urls` (URL -> short code), `drafts` (draft id -> record),
+//! `meta` (counters, the window, which draft a file holds).
+//! Values are JSON. Writes that belong together go in one transaction; every command that
+//! changes something flushes before it returns.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use serde::{de::DeserializeOwned, Serialize};
+
+mod codes;
+mod drafts;
+mod items;
+mod meta;
+mod sources;
+
+pub use codes::next_code;
+pub use items::Upsert;
+pub use meta::Meta;
+pub use sources::{SourceState, Status};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("the store {path} is in use by another roundup process (the daemon?); run the command through it, or stop it first")]
+    Locked { path: PathBuf },
+    #[error("cannot open the store {path}: {}", sled_message(.cause))]
+    Open { path: PathBuf, cause: sled::Error },
+    #[error("store {path}: {}", sled_message(.cause))]
+    Io { path: PathBuf, cause: sled::Error },
+    #[error("store {path}: corrupt record in {tree}: {message}")]
+    Corrupt {
+        path: PathBuf,
+        tree: &'static str,
+        message: String,
+    },
+    #[error("the short-link alphabet ran out of codes")]
+    CodesExhausted,
+}
+
+/// A sled error in words a user can act on (sled's own text for a full disk is a debug dump).
+fn sled_message(e: &sled::Error) -> String {
+    use std::io::ErrorKind;
+    match e {
+        sled::Error::Io(io) => match io.kind() {
+            ErrorKind::StorageFull => "the disk is full: free some space and run it again".into(),
+            ErrorKind::PermissionDenied | ErrorKind::ReadOnlyFilesystem => format!(
+                "{io}: roundup needs to write to its store; run it as the user who owns the store, or point [store] path at a folder you can write"
+            ),
+            _ => io.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+#[derive(Clone)]
+pub struct Store {
+    path: PathBuf,
+    /// Held by every read-modify-write of items, so a poll and a publish sent through the
+    /// daemon never interleave.
+    writing: Arc<Mutex<()>>,
+    db: sled::Db,
+    items: sled::Tree,
+    links: sled::Tree,
+    alike: sled::Tree,
+    drafts: sled::Tree,
+    sources: sled::Tree,
+    codes: sled::Tree,
+    urls: sled::Tree,
+    meta: sled::Tree,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (or creates) the store. A second process gets `StoreError::Locked`.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent() {
+            if !parent.as_os_str().is_empty() {
+                std::fs::create_dir_all(parent).map_err(|e| StoreError::Open {
+                    path: path.to_owned(),
+                    cause: sled::Error::Io(e),
+                })?;
+            }
+        }
+        let db = sled::Config::new().path(path).open().map_err(|e| match e {
+            sled::Error::Io(ref io)
+                if io.kind() == std::io::ErrorKind::WouldBlock
+                    || io.to_string().contains("could not acquire lock") =>
+            {
+                StoreError::Locked {
+                    path: path.to_owned(),
+                }
+            }
+            cause => StoreError::Open {
+                path: path.to_owned(),
+                cause,
+            },
+        })?;
+        let tree = |name: &str| {
+            db.open_tree(name).map_err(|cause| StoreError::Open {
+                path: path.to_owned(),
+                cause,
+            })
+        };
+        Ok(Store {
+            items: tree("items")?,
+            links: tree("links")?,
+            alike: tree("alike")?,
+            drafts: tree("drafts")?,
+            sources: tree("sources")?,
+            codes: tree("codes")?,
+            urls: tree("urls")?,
+            meta: tree("meta")?,
+            path: path.to_owned(),
+            writing: Arc::new(Mutex::new(())),
+            db,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn io(&self, cause: sled::Error) -> StoreError {
+        StoreError::Io {
+            path: self.path.clone(),
+            cause,
+        }
+    }
+
+    fn decode<T: DeserializeOwned>(
+        &self,
+        tree: &'static str,
+        bytes: &[u8],
+    ) -> Result<T, StoreError> {
+        serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+            path: self.path.clone(),
+            tree,
+            message: e.to_string(),
+        })
+    }
+
+    /// Forces everything written so far to disk.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush().map(|_| ()).map_err(|e| self.io(e))
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).expect("store records are plain data and always serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::item::{Item, ItemState};
+    use chrono::{TimeZone, Utc};
+
+    fn item(key: &str, link: &str) -> Item {
+        let t = Utc.with_ymd_and_hms(2016, 5, 1, 10, 0, 0).unwrap();
+        Item {
+            key: key.into(),
+            source: "A".into(),
+            link: link.into(),
+            title: "T".into(),
+            author: "Au".into(),
+            summary: "S".into(),
+            published: t,
+            first_seen: t,
+            categories: vec![],
+            state: ItemState::Unseen,
+            roundup: None,
+            returned: None,
+        }
+    }
+
+    #[test]
+    fn a_full_disk_or_a_store_it_may_not_write_is_said_in_words() {
+        let full = sled::Error::Io(std::io::Error::from(std::io::ErrorKind::StorageFull));
+        let msg = StoreError::Io {
+            path: "state/db".into(),
+            cause: full,
+        }
+        .to_string();
+        assert_eq!(
+            msg,
+            "store state/db: the disk is full: free some space and run it again"
+        );
+        let denied = sled::Error::Io(std::io::Error::from(std::io::ErrorKind::PermissionDenied));
+        let msg = StoreError::Open {
+            path: "state/db".into(),
+            cause: denied,
+        }
+        .to_string();
+        assert!(
+            msg.contains("run it as the user who owns the store"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn second_open_is_reported_plainly() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let _first = Store::open(&path).unwrap();
+        let err = Store::open(&path).unwrap_err();
+        assert!(matches!(err, StoreError::Locked { .. }), "{err}");
+        assert!(err
+            .to_string()
+            .contains("in use by another roundup process"));
+    }
+
+    #[test]
+    fn same_post_through_two_sources_is_one_item() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let r = store.upsert_items(&[item("k1", "https://a/p")]).unwrap();
+        assert_eq!(r.new, 1);
+        let mut other = item("k2", "https://a/p");
+        other.source = "Planet".into();
+        let r = store.upsert_items(&[other]).unwrap();
+        assert_eq!((r.new, r.unchanged), (0, 1));
+        assert_eq!(store.items().unwrap().len(), 1);
+        assert_eq!(store.find_item("https://a/p").unwrap().unwrap().key, "k1");
+    }
+
+    #[test]
+    fn published_items_are_never_touched() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let mut it = item("k1", "https://a/p");
+        store.upsert_items(std::slice::from_ref(&it)).unwrap();
+        it.state = ItemState::Published;
+        store.put_items(std::slice::from_ref(&it)).unwrap();
+        let mut redated = item("k1", "https://a/p");
+        redated.published = Utc.with_ymd_and_hms(2017, 1, 1, 0, 0, 0).unwrap();
+        redated.title = "New title".into();
+        store.upsert_items(&[redated]).unwrap();
+        let stored = store.item("k1").unwrap().unwrap();
+        assert_eq!(stored.state, ItemState::Published);
+        assert_eq!(stored.title, "T");
+    }
+
+    #[test]
+    fn an_item_is_found_by_any_form_of_its_link_and_by_key_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        store
+            .upsert_items(&[
+                item("abc1", "https://a.example/p/"),
+                item("abd2", "https://a.example/q"),
+            ])
+            .unwrap();
+        let key = |l: &str| store.find_item(l).unwrap().map(|i| i.key);
+        assert_eq!(key("http://a.example/p").as_deref(), Some("abc1"));
+        assert_eq!(
+            key("https://www.a.example/p/?utm_source=x").as_deref(),
+            Some("abc1")
+        );
+        assert_eq!(key("https://a.example/r"), None);
+        assert_eq!(store.keys_with_prefix("ab", 5).unwrap(), ["abc1", "abd2"]);
+        assert_eq!(store.keys_with_prefix("abc", 5).unwrap(), ["abc1"]);
+        // The same post from a feed, by http instead of https, is the stored item.
+        let r = store
+            .upsert_items(&[item("feed-guid", "http://a.example/p")])
+            .unwrap();
+        assert_eq!((r.new, r.unchanged), (0, 1));
+    }
+
+    #[test]
+    fn codes_are_sequential_and_stable() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let a = "0123456789abcdefghijklmnopqrstuvwxyz";
+        assert_eq!(store.issue_code("https://x/1", a, "6e").unwrap(), "6e");
+        assert_eq!(store.issue_code("https://x/2", a, "6e").unwrap(), "6f");
+        assert_eq!(store.issue_code("https://x/1", a, "6e").unwrap(), "6e");
+        assert_eq!(
+            store.target_of("6f").unwrap().as_deref(),
+            Some("https://x/2")
+        );
+        assert_eq!(store.target_of("6g").unwrap(), None);
+    }
+
+    #[test]
+    fn one_post_twice_in_one_batch_is_stored_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let a = [item("k1", "https://a/p"), item("k1", "https://a/p")];
+        let mut b = [item("k2", "https://a/p"), item("k3", "https://a/q")];
+        for i in &mut b {
+            i.source = "Planet".into();
+        }
+        let reports = store.upsert_groups(&[&a, &b]).unwrap();
+        assert_eq!((reports[0].new, reports[0].unchanged), (1, 1));
+        assert_eq!((reports[1].new, reports[1].unchanged), (1, 1));
+        assert_eq!(store.items().unwrap().len(), 2);
+        assert_eq!(store.find_item("https://a/p").unwrap().unwrap().source, "A");
+    }
+
+    #[test]
+    fn a_link_without_its_item_after_a_crash_is_stored_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        // As if a crash came between the links batch and the items batch.
+        store.links.insert(b"https://a/p", b"k1").unwrap();
+        let r = store.upsert_items(&[item("k1", "https://a/p")]).unwrap();
+        assert_eq!(r.new, 1);
+        assert_eq!(store.item("k1").unwrap().unwrap().link, "https://a/p");
+    }
+}
