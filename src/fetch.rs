@@ -93,6 +93,9 @@ pub enum FetchError {
     File { path: String, message: String },
     #[error("answered 304 Not Modified to a request that sent no validators (a broken server or cache); the next poll asks again")]
     UnconditionalNotModified,
+    /// The connection was reset or closed before the answer was complete.
+    #[error("{0}")]
+    Interrupted(String),
     #[error("{0}")]
     Other(String),
 }
@@ -111,7 +114,7 @@ impl FetchError {
         match self {
             FetchError::Timeout(_) | FetchError::Connect(_) => true,
             FetchError::Status { code, .. } => *code >= 500 || *code == 408 || *code == 429,
-            FetchError::Other(m) => m.contains("reset") || m.contains("closed"),
+            FetchError::Interrupted(_) => true,
             _ => false,
         }
     }
@@ -200,122 +203,105 @@ impl Fetcher {
         }
     }
 
+    /// One request, following redirects by hand (to see loops, and whether every hop was
+    /// permanent): the feed moved only when all of them were.
     async fn fetch_once(&self, start: &Url, validators: &Validators) -> FetchOutcome {
         let mut url = start.clone();
         let mut seen = HashSet::new();
         let mut all_permanent = true;
         let mut hops = 0;
-        let failed = |error, retry_after, moved_to| {
-            FetchOutcome::Failed(Failure {
-                error,
-                retry_after,
-                moved_to,
-            })
-        };
         loop {
-            let moved =
-                |all_permanent: bool, url: &Url| (all_permanent && hops > 0).then(|| url.clone());
-            let mut req = self.client.get(url.clone());
-            if let Some(etag) = &validators.etag {
-                req = req.header(header::IF_NONE_MATCH, etag);
-            }
-            if let Some(lm) = &validators.last_modified {
-                req = req.header(header::IF_MODIFIED_SINCE, lm);
-            }
-            let resp = match req.send().await {
+            let moved_to = (all_permanent && hops > 0).then(|| url.clone());
+            let resp = match self.request(&url, validators).send().await {
                 Ok(r) => r,
-                Err(e) => return failed(self.classify(&e), None, moved(all_permanent, &url)),
+                Err(e) => return failed(self.classify(&e), None, moved_to),
             };
             let status = resp.status();
-            if status.is_redirection() && status != StatusCode::NOT_MODIFIED {
-                let Some(loc) = resp
-                    .headers()
-                    .get(header::LOCATION)
-                    .and_then(|v| v.to_str().ok())
-                else {
-                    return failed(
-                        FetchError::BadRedirect(format!(
-                            "HTTP {} without a Location",
-                            status.as_u16()
-                        )),
-                        None,
-                        None,
-                    );
-                };
-                let next = match url.join(loc) {
-                    Ok(u) if matches!(u.scheme(), "http" | "https") => u,
-                    _ => {
-                        return failed(
-                            FetchError::BadRedirect(format!("to {loc:?}, not an http(s) URL")),
-                            None,
-                            None,
-                        )
-                    }
-                };
-                all_permanent &= matches!(
-                    status,
-                    StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
-                );
-                seen.insert(url.clone());
-                if seen.contains(&next) {
-                    return failed(FetchError::RedirectLoop(next.to_string()), None, None);
-                }
-                hops += 1;
-                if hops > self.cfg.max_redirects {
-                    return failed(
-                        FetchError::TooManyRedirects(self.cfg.max_redirects),
-                        None,
-                        None,
-                    );
-                }
-                url = next;
-                continue;
+            if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
+                return self.answer(resp, url, validators, moved_to).await;
             }
-            let moved_to = moved(all_permanent, &url);
-            if status == StatusCode::NOT_MODIFIED {
-                // Only an answer to our validators: a 304 to an unconditional request has no
-                // version to keep, so taking it as "nothing changed" would keep it forever.
-                if validators.etag.is_none() && validators.last_modified.is_none() {
-                    return failed(FetchError::UnconditionalNotModified, None, moved_to);
-                }
-                return FetchOutcome::NotModified { moved_to };
-            }
-            if status == StatusCode::GONE {
-                return failed(FetchError::Gone, None, moved_to);
-            }
-            if !status.is_success() {
-                let retry_after = resp
-                    .headers()
-                    .get(header::RETRY_AFTER)
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(parse_retry_after);
-                let error = FetchError::Status {
-                    code: status.as_u16(),
-                    reason: status.canonical_reason().unwrap_or("").to_owned(),
-                };
-                return failed(error, retry_after, moved_to);
-            }
-            let header_str = |name| {
-                resp.headers()
-                    .get(name)
-                    .and_then(|v: &HeaderValue| v.to_str().ok())
-                    .map(str::to_owned)
+            let next = match redirect_target(&resp, &url) {
+                Ok(next) => next,
+                Err(e) => return failed(e, None, None),
             };
-            let validators = Validators {
-                etag: header_str(header::ETAG),
-                last_modified: header_str(header::LAST_MODIFIED),
+            all_permanent &= matches!(
+                status,
+                StatusCode::MOVED_PERMANENTLY | StatusCode::PERMANENT_REDIRECT
+            );
+            seen.insert(url.clone());
+            if seen.contains(&next) {
+                return failed(FetchError::RedirectLoop(next.to_string()), None, None);
+            }
+            hops += 1;
+            if hops > self.cfg.max_redirects {
+                let error = FetchError::TooManyRedirects(self.cfg.max_redirects);
+                return failed(error, None, None);
+            }
+            url = next;
+        }
+    }
+
+    /// A GET of `url`, conditional when there are validators.
+    fn request(&self, url: &Url, validators: &Validators) -> reqwest::RequestBuilder {
+        let mut req = self.client.get(url.clone());
+        if let Some(etag) = &validators.etag {
+            req = req.header(header::IF_NONE_MATCH, etag);
+        }
+        if let Some(lm) = &validators.last_modified {
+            req = req.header(header::IF_MODIFIED_SINCE, lm);
+        }
+        req
+    }
+
+    /// What a response that is not a redirect means: not modified, gone, an error status (with
+    /// the wait the server asked for), or a body.
+    async fn answer(
+        &self,
+        resp: reqwest::Response,
+        url: Url,
+        validators: &Validators,
+        moved_to: Option<Url>,
+    ) -> FetchOutcome {
+        let status = resp.status();
+        if status == StatusCode::NOT_MODIFIED {
+            // Only an answer to our validators: a 304 to an unconditional request has no
+            // version to keep, so taking it as "nothing changed" would keep it forever.
+            if validators.etag.is_none() && validators.last_modified.is_none() {
+                return failed(FetchError::UnconditionalNotModified, None, moved_to);
+            }
+            return FetchOutcome::NotModified { moved_to };
+        }
+        if status == StatusCode::GONE {
+            return failed(FetchError::Gone, None, moved_to);
+        }
+        let header_str = |name| {
+            resp.headers()
+                .get(name)
+                .and_then(|v: &HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        if !status.is_success() {
+            let retry_after = header_str(header::RETRY_AFTER).and_then(|v| parse_retry_after(&v));
+            let error = FetchError::Status {
+                code: status.as_u16(),
+                reason: status.canonical_reason().unwrap_or("").to_owned(),
             };
-            let content_type = header_str(header::CONTENT_TYPE);
-            return match self.read_body(resp).await {
-                Ok(body) => FetchOutcome::Fetched(Fetched {
-                    body,
-                    final_url: url,
-                    validators,
-                    content_type,
-                    moved_to,
-                }),
-                Err(error) => failed(error, None, moved_to),
-            };
+            return failed(error, retry_after, moved_to);
+        }
+        let validators = Validators {
+            etag: header_str(header::ETAG),
+            last_modified: header_str(header::LAST_MODIFIED),
+        };
+        let content_type = header_str(header::CONTENT_TYPE);
+        match self.read_body(resp).await {
+            Ok(body) => FetchOutcome::Fetched(Fetched {
+                body,
+                final_url: url,
+                validators,
+                content_type,
+                moved_to,
+            }),
+            Err(error) => failed(error, None, moved_to),
         }
     }
 
@@ -343,9 +329,67 @@ impl Fetcher {
             FetchError::Timeout(self.cfg.timeout)
         } else if e.is_connect() {
             FetchError::Connect(crate::errors::chain(e))
+        } else if interrupted(e) {
+            FetchError::Interrupted(crate::errors::chain(e))
         } else {
             FetchError::Other(crate::errors::chain(e))
         }
+    }
+}
+
+/// Whether the connection broke off mid-answer: a reset, an abort, an early end. hyper's
+/// "connection closed before message completed" reaches us with no I/O error under it (and
+/// hyper is not ours to downcast to), so its words are the only sign of it.
+fn interrupted(e: &reqwest::Error) -> bool {
+    use std::io::ErrorKind;
+    let mut cause: Option<&dyn std::error::Error> = Some(e);
+    while let Some(c) = cause {
+        if let Some(io) = c.downcast_ref::<std::io::Error>() {
+            if matches!(
+                io.kind(),
+                ErrorKind::ConnectionReset
+                    | ErrorKind::ConnectionAborted
+                    | ErrorKind::BrokenPipe
+                    | ErrorKind::UnexpectedEof
+            ) {
+                return true;
+            }
+        }
+        if c.to_string()
+            .contains("connection closed before message completed")
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
+fn failed(error: FetchError, retry_after: Option<Duration>, moved_to: Option<Url>) -> FetchOutcome {
+    FetchOutcome::Failed(Failure {
+        error,
+        retry_after,
+        moved_to,
+    })
+}
+
+/// Where a redirect points, when it is somewhere a feed can be fetched from.
+fn redirect_target(resp: &reqwest::Response, url: &Url) -> Result<Url, FetchError> {
+    let status = resp.status().as_u16();
+    let Some(loc) = resp
+        .headers()
+        .get(header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Err(FetchError::BadRedirect(format!(
+            "HTTP {status} without a Location"
+        )));
+    };
+    match url.join(loc) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(u),
+        _ => Err(FetchError::BadRedirect(format!(
+            "to {loc:?}, not an http(s) URL"
+        ))),
     }
 }
 

@@ -66,3 +66,30 @@ pub struct Item {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub returned: Option<DateTime<Utc>>,
 }
+
+impl Item {
+    /// An unseen item first seen when it was published, with no author, summary or
+    /// categories yet: set the rest with struct update syntax (`Item { author, ..Item::new(..) }`).
+    pub fn new(
+        key: impl Into<String>,
+        source: impl Into<String>,
+        link: impl Into<String>,
+        title: impl Into<String>,
+        published: DateTime<Utc>,
+    ) -> Item {
+        Item {
+            key: key.into(),
+            source: source.into(),
+            link: link.into(),
+            title: title.into(),
+            author: String::new(),
+            summary: String::new(),
+            published,
+            first_seen: published,
+            categories: Vec::new(),
+            state: ItemState::Unseen,
+            roundup: None,
+            returned: None,
+        }
+    }
+}

@@ -29,8 +29,9 @@ pub struct Cron {
     source: String,
     /// One schedule, or two when both day fields are restricted (crontab's "either day" rule).
     schedules: Vec<cron::Schedule>,
-    /// `*` in the minute or hour field: skipped local times are not made up, repeated ones run.
-    wild: bool,
+    /// `*` in the minute or hour field: local times skipped by a clock change are not made
+    /// up for, and repeated ones run twice (as cron does for such jobs).
+    repeats_hourly: bool,
 }
 
 impl PartialEq for Cron {
@@ -102,24 +103,74 @@ const DOW_NAMES: [&str; 7] = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
 
 const FIELDS_HELP: &str = "give 5 fields (minute hour day-of-month month day-of-week), like \"0 9 * * 1\", or 6 with seconds first";
 
+/// `@daily` and its kind as five fields; any other line as it is.
+fn expand_shortcut(source: &str) -> Result<String, String> {
+    Ok(match source.to_ascii_lowercase().as_str() {
+        "@hourly" => "0 * * * *".to_owned(),
+        "@daily" | "@midnight" => "0 0 * * *".to_owned(),
+        "@weekly" => "0 0 * * 0".to_owned(),
+        "@monthly" => "0 0 1 * *".to_owned(),
+        "@yearly" | "@annually" => "0 0 1 1 *".to_owned(),
+        _ if source.starts_with('@') => {
+            return Err(format!(
+                "{source:?} is not a known shortcut (give @hourly, @daily, @weekly, @monthly or @yearly)"
+            ))
+        }
+        _ => source.to_owned(),
+    })
+}
+
+/// The cron crate's expressions for a crontab line (`rest`: minute to day of week): every
+/// field checked and spelled out, and two expressions when both day fields are restricted
+/// (crontab then runs on a day matching either).
+fn cron_expressions(second: &str, rest: &[&str]) -> Result<Vec<String>, String> {
+    let second_set = expand(second, &SECOND)?;
+    let minute = expand(rest[0], &MINUTE)?;
+    let hour = expand(rest[1], &HOUR)?;
+    let dom = expand(rest[2], &DAY_OF_MONTH)?;
+    let month = expand(rest[3], &MONTH)?;
+    let mut dow = expand(rest[4], &DAY_OF_WEEK)?;
+    if dow.contains(&7) {
+        dow.retain(|&d| d != 7);
+        if !dow.contains(&0) {
+            dow.insert(0, 0);
+        }
+    }
+    let numbers = |v: &[u32]| {
+        v.iter()
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let dow_names = dow
+        .iter()
+        .map(|&d| DOW_NAMES[d as usize])
+        .collect::<Vec<_>>()
+        .join(",");
+    let head = format!(
+        "{} {} {}",
+        numbers(&second_set),
+        numbers(&minute),
+        numbers(&hour)
+    );
+    let month_s = numbers(&month);
+    Ok(if rest[2].starts_with('*') || rest[4].starts_with('*') {
+        // One of them is unrestricted (or `*/n`): both must match, as crontab does.
+        vec![format!("{head} {} {month_s} {dow_names}", numbers(&dom))]
+    } else {
+        vec![
+            format!("{head} {} {month_s} *", numbers(&dom)),
+            format!("{head} * {month_s} {dow_names}"),
+        ]
+    })
+}
+
 impl Cron {
     /// Parses a crontab line: `minute hour day-of-month month day-of-week`, optionally with a
     /// seconds field first, or one of `@hourly`, `@daily`, `@weekly`, `@monthly`, `@yearly`.
     pub fn parse(s: &str) -> Result<Cron, String> {
         let source = s.trim().to_owned();
-        let expanded = match source.to_ascii_lowercase().as_str() {
-            "@hourly" => "0 * * * *".to_owned(),
-            "@daily" | "@midnight" => "0 0 * * *".to_owned(),
-            "@weekly" => "0 0 * * 0".to_owned(),
-            "@monthly" => "0 0 1 * *".to_owned(),
-            "@yearly" | "@annually" => "0 0 1 1 *".to_owned(),
-            _ if source.starts_with('@') => {
-                return Err(format!(
-                    "{source:?} is not a known shortcut (give @hourly, @daily, @weekly, @monthly or @yearly)"
-                ))
-            }
-            _ => source.clone(),
-        };
+        let expanded = expand_shortcut(&source)?;
         let fields: Vec<&str> = expanded.split_whitespace().collect();
         let (second, rest) = match fields.len() {
             5 => ("0", &fields[..]),
@@ -127,61 +178,18 @@ impl Cron {
             0 => return Err(format!("the schedule is empty; {FIELDS_HELP}")),
             n => return Err(format!("{source:?} has {n} fields; {FIELDS_HELP}")),
         };
-        let at = |e: String| format!("{source:?}: {e}");
-        let second_set = expand(second, &SECOND).map_err(at)?;
-        let minute = expand(rest[0], &MINUTE).map_err(at)?;
-        let hour = expand(rest[1], &HOUR).map_err(at)?;
-        let dom = expand(rest[2], &DAY_OF_MONTH).map_err(at)?;
-        let month = expand(rest[3], &MONTH).map_err(at)?;
-        let mut dow = expand(rest[4], &DAY_OF_WEEK).map_err(at)?;
-        if dow.contains(&7) {
-            dow.retain(|&d| d != 7);
-            if !dow.contains(&0) {
-                dow.insert(0, 0);
-            }
-        }
-
-        let numbers = |v: &[u32]| {
-            v.iter()
-                .map(|n| n.to_string())
-                .collect::<Vec<_>>()
-                .join(",")
-        };
-        let dow_names = dow
-            .iter()
-            .map(|&d| DOW_NAMES[d as usize])
-            .collect::<Vec<_>>()
-            .join(",");
-        let dom_star = rest[2].starts_with('*');
-        let dow_star = rest[4].starts_with('*');
-        let head = format!(
-            "{} {} {}",
-            numbers(&second_set),
-            numbers(&minute),
-            numbers(&hour)
-        );
-        let month_s = numbers(&month);
-        let mut exprs = Vec::new();
-        if dom_star || dow_star {
-            // One of them is unrestricted (or `*/n`): both must match, as crontab does.
-            exprs.push(format!("{head} {} {month_s} {dow_names}", numbers(&dom)));
-        } else {
-            // Both restricted: crontab runs on a day matching either one.
-            exprs.push(format!("{head} {} {month_s} *", numbers(&dom)));
-            exprs.push(format!("{head} * {month_s} {dow_names}"));
-        }
         let mut schedules = Vec::new();
-        for e in &exprs {
+        for e in &cron_expressions(second, rest).map_err(|e| format!("{source:?}: {e}"))? {
             match cron::Schedule::from_str(e) {
                 Ok(s) => schedules.push(s),
                 Err(err) => return Err(format!("{source:?} cannot be scheduled: {err}")),
             }
         }
-        let wild = rest[0].starts_with('*') || rest[1].starts_with('*');
+        let repeats_hourly = rest[0].starts_with('*') || rest[1].starts_with('*');
         let cron = Cron {
             source,
             schedules,
-            wild,
+            repeats_hourly,
         };
         // A day that never comes (30 February) is a mistake, not a schedule.
         if cron.next_local(NaiveDateTime::default()).is_none() {
@@ -272,11 +280,11 @@ impl Cron {
     fn instants(&self, local: NaiveDateTime, tz: chrono_tz::Tz) -> Vec<DateTime<Utc>> {
         match tz.from_local_datetime(&local) {
             LocalResult::Single(t) => vec![t.with_timezone(&Utc)],
-            LocalResult::Ambiguous(early, late) if self.wild => {
+            LocalResult::Ambiguous(early, late) if self.repeats_hourly => {
                 vec![early.with_timezone(&Utc), late.with_timezone(&Utc)]
             }
             LocalResult::Ambiguous(early, _) => vec![early.with_timezone(&Utc)],
-            LocalResult::None if self.wild => Vec::new(),
+            LocalResult::None if self.repeats_hourly => Vec::new(),
             LocalResult::None => first_after_gap(local, tz).into_iter().collect(),
         }
     }

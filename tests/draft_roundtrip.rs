@@ -17,18 +17,15 @@ fn at(month: u32, day: u32) -> DateTime<Utc> {
 
 fn item(key: &str, title: &str, published: DateTime<Utc>) -> Item {
     Item {
-        key: key.into(),
-        source: "Planet".into(),
-        link: format!("https://blog.example/{key}/"),
-        title: title.into(),
         author: format!("Author {}", key.to_uppercase()),
         summary: format!("The first paragraph of {title}."),
-        published,
-        first_seen: published,
-        categories: vec![],
-        state: ItemState::Unseen,
-        roundup: None,
-        returned: None,
+        ..Item::new(
+            key,
+            "Planet",
+            format!("https://blog.example/{key}/"),
+            title,
+            published,
+        )
     }
 }
 
@@ -194,7 +191,7 @@ async fn draft_publish_draft_shows_only_what_is_new() {
     .await
     .unwrap();
     assert_eq!((second.items, second.series), (3, 0));
-    assert_eq!(second.since, draft::Since::LastRoundup(at(5, 17)));
+    assert_eq!(second.since, draft::WindowStart::LastRoundup(at(5, 17)));
     let text2 = std::fs::read_to_string(second.path.as_ref().unwrap()).unwrap();
     for gone in [&a, &b, &c, &d, &ivan] {
         assert!(
@@ -262,6 +259,6 @@ async fn an_empty_window_still_writes_a_valid_post() {
     assert!(err.to_string().contains("had no posts"), "{err}");
     assert_eq!(
         draft::select::since(&cfg, &store, None, at(5, 18)).unwrap(),
-        draft::Since::Config(cfg.roundup.since.start(at(5, 18)))
+        draft::WindowStart::Config(cfg.roundup.since.start(at(5, 18)))
     );
 }

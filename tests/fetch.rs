@@ -350,3 +350,33 @@ async fn file_sources_are_read_and_unchanged_files_not_modified() {
         .to_string();
     assert!(msg.contains("nope.xml"), "{msg}");
 }
+
+/// A server that drops the first connection without answering, then serves the feed: the
+/// broken-off answer is retried within the same poll.
+#[tokio::test]
+async fn a_connection_closed_before_the_answer_is_tried_again() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = Arc::new(AtomicUsize::new(0));
+    let count = served.clone();
+    tokio::spawn(async move {
+        loop {
+            let (mut sock, _) = listener.accept().await.unwrap();
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf).await;
+            if count.fetch_add(1, Ordering::SeqCst) == 0 {
+                drop(sock); // closed, mid-answer
+                continue;
+            }
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/rss+xml\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{FEED}",
+                FEED.len()
+            );
+            let _ = sock.write_all(answer.as_bytes()).await;
+        }
+    });
+    let outcome = fetch(addr, "/feed", &Validators::default()).await;
+    assert!(matches!(outcome, FetchOutcome::Fetched(_)), "{outcome:?}");
+    assert_eq!(served.load(Ordering::SeqCst), 2);
+}

@@ -244,7 +244,7 @@ async fn a_wrong_signature_is_a_warning_quoting_yourls() {
 #[tokio::test]
 async fn a_draft_stops_asking_after_three_failures_in_a_row() {
     use chrono::{TimeZone, Utc};
-    use roundup::item::{Item, ItemState};
+    use roundup::item::Item;
 
     let server = start(Mode::Flood, &[]).await;
     std::env::set_var("ROUNDUP_TEST_YOURLS_DRAFT", SIGNATURE);
@@ -260,18 +260,16 @@ async fn a_draft_stops_asking_after_three_failures_in_a_row() {
     let now = Utc.with_ymd_and_hms(2016, 5, 17, 12, 0, 0).unwrap();
     let items: Vec<Item> = (0..5)
         .map(|n| Item {
-            key: format!("k{n}"),
-            source: "A".into(),
-            link: format!("https://a.example/{n}"),
-            title: format!("Post {n}"),
             author: "Au".into(),
             summary: "S".into(),
-            published: now - chrono::Duration::days(n + 1),
             first_seen: now,
-            categories: vec![],
-            state: ItemState::Unseen,
-            roundup: None,
-            returned: None,
+            ..Item::new(
+                format!("k{n}"),
+                "A",
+                format!("https://a.example/{n}"),
+                format!("Post {n}"),
+                now - chrono::Duration::days(n + 1),
+            )
         })
         .collect();
     server.store.upsert_items(&items).unwrap();

@@ -263,6 +263,7 @@ fn source_rows(env: &Env) -> anyhow::Result<Vec<SourceJson>> {
                 status: st.status.as_str().to_owned(),
                 last_fetch: st.last_fetch,
                 last_error: st.last_error,
+                error_kind: st.error_kind,
                 items: counts.get(&s.name).copied().unwrap_or(0),
                 next_check: st.next_check,
                 moved_to: st.moved_to,

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::draft::{DraftReport, Since, Written};
+use crate::draft::{DraftReport, WindowStart, Written};
 use crate::item::{Item, ItemState, RoundupRef};
 use crate::poll::{PollReport, SourceOutcome as Outcome, SourceReport};
 use crate::publish::{Marked, PublishReport};
@@ -14,15 +14,14 @@ use crate::store::Status;
 
 // ------------------------------------------------------------------------------------- poll
 
+/// The width of a column of source names: the longest, up to 40 characters.
+fn name_width<'a>(names: impl Iterator<Item = &'a str>) -> usize {
+    names.map(|n| n.chars().count()).max().unwrap_or(0).min(40)
+}
+
 /// `poll`: a line a source, then the summary line.
 pub fn format_poll(report: &PollReport) -> String {
-    let width = report
-        .sources
-        .iter()
-        .map(|s| s.name.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(40);
+    let width = name_width(report.sources.iter().map(|s| s.name.as_str()));
     let mut out = String::new();
     for s in &report.sources {
         let _ = write!(
@@ -88,41 +87,7 @@ fn source_label(s: &SourceReport) -> &'static str {
 /// What a source's report line says after its name.
 pub fn source_detail(s: &SourceReport) -> String {
     match &s.outcome {
-        Outcome::Stored {
-            new,
-            items,
-            filtered,
-            dropped,
-            over_max_items,
-            undated,
-            untitled,
-            ..
-        } => {
-            let mut d = format!("{new} new, {}", plural(*items, "item", "items"));
-            if *filtered > 0 {
-                let _ = write!(d, ", {filtered} filtered out");
-            }
-            let no_link = dropped - over_max_items;
-            if no_link > 0 {
-                let _ = write!(d, ", {no_link} left out (no usable link; -v names them)");
-            }
-            if *over_max_items > 0 {
-                let _ = write!(
-                    d,
-                    ", {over_max_items} older left out (past [http] max_items)"
-                );
-            }
-            if *untitled > 0 {
-                let _ = write!(
-                    d,
-                    ", {untitled} without a title (titled from their summary)"
-                );
-            }
-            if *undated > 0 {
-                let _ = write!(d, ", {undated} without a date (dated when first seen)");
-            }
-            d
-        }
+        Outcome::Stored { .. } => stored_detail(&s.outcome),
         Outcome::NotModified | Outcome::Cancelled => String::new(),
         Outcome::Failed { error } => format!("{}: {error}", s.url),
         Outcome::NotDue {
@@ -155,6 +120,37 @@ pub fn source_detail(s: &SourceReport) -> String {
             }
         }
     }
+}
+
+/// "3 new, 10 items", then what was left out and why.
+fn stored_detail(outcome: &Outcome) -> String {
+    let Outcome::Stored {
+        new,
+        items,
+        filtered,
+        dropped,
+        over_max_items,
+        undated,
+        untitled,
+        ..
+    } = outcome
+    else {
+        return String::new();
+    };
+    let mut d = format!("{new} new, {}", plural(*items, "item", "items"));
+    let no_link = dropped - over_max_items;
+    for (n, what) in [
+        (*filtered, "filtered out"),
+        (no_link, "left out (no usable link; -v names them)"),
+        (*over_max_items, "older left out (past [http] max_items)"),
+        (*untitled, "without a title (titled from their summary)"),
+        (*undated, "without a date (dated when first seen)"),
+    ] {
+        if n > 0 {
+            let _ = write!(d, ", {n} {what}");
+        }
+    }
+    d
 }
 
 fn short_time(t: DateTime<Utc>) -> String {
@@ -239,6 +235,8 @@ pub struct SourceJson {
     pub status: String,
     pub last_fetch: Option<DateTime<Utc>>,
     pub last_error: Option<String>,
+    /// What kind of error `last_error` is, in one word (`timeout`, `http`, `gone`, ...).
+    pub error_kind: Option<String>,
     pub items: usize,
     pub next_check: Option<DateTime<Utc>>,
     pub moved_to: Option<String>,
@@ -247,12 +245,7 @@ pub struct SourceJson {
 
 /// `sources`: a line a source, then how many are failing.
 pub fn format_sources(rows: &[SourceJson]) -> String {
-    let width = rows
-        .iter()
-        .map(|s| s.name.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(40);
+    let width = name_width(rows.iter().map(|r| r.name.as_str()));
     let mut out = String::new();
     for r in rows {
         let _ = write!(
@@ -327,9 +320,9 @@ pub fn format_import(report: &crate::import::ImportReport, config: &std::path::P
 }
 
 /// How far back the draft looked, as its report line says it.
-fn since_words(since: &Since) -> String {
+fn since_words(since: &WindowStart) -> String {
     match since {
-        Since::LastRoundup(t) => format!(
+        WindowStart::LastRoundup(t) => format!(
             "since the last published roundup ({})",
             t.format("%Y-%m-%d %H:%M UTC")
         ),
@@ -482,6 +475,30 @@ mod tests {
              skipped  Rich Bowen (OpenStack tag) (https://drbacchus.com/tag/openstack/feed): its url is already in the config\n\
              note     renamed\n\
              1 sources added to config/roundup.toml, 2 skipped\n"
+        );
+    }
+
+    #[test]
+    fn sources_show_a_next_check_only_when_it_is_later_than_the_last_fetch() {
+        let at = |h| chrono::TimeZone::with_ymd_and_hms(&Utc, 2016, 5, 17, h, 0, 0).unwrap();
+        let row = |name: &str, error: Option<&str>, next: u32| SourceJson {
+            name: name.into(),
+            url: format!("https://{name}.example/feed"),
+            status: if error.is_some() { "failed" } else { "ok" }.into(),
+            last_fetch: Some(at(9)),
+            last_error: error.map(str::to_owned),
+            error_kind: error.map(|_| "timeout".to_owned()),
+            items: 1,
+            next_check: Some(at(next)),
+            moved_to: None,
+            error_count: u32::from(error.is_some()),
+        };
+        let shown = format_sources(&[row("a", None, 9), row("bb", Some("timed out"), 10)]);
+        assert_eq!(
+            shown,
+            "a   ok               1 item   last fetch 2016-05-17 09:00 UTC\n\
+             bb  failed           1 item   last fetch 2016-05-17 09:00 UTC  next check 2016-05-17 10:00 UTC  error: timed out\n\
+             2 sources, 1 failing\n"
         );
     }
 

@@ -19,7 +19,7 @@ use crate::store::{Store, StoreError};
 use crate::when::Window;
 
 pub use record::{DraftRecord, DraftedItem};
-pub use select::{select, LastPublished, Selection, Since};
+pub use select::{select, LastPublished, Selection, WindowStart};
 use target::{Action, Known, Plan};
 
 /// Shortener failures in a row after which a draft stops asking it.
@@ -100,7 +100,7 @@ pub struct DraftReport {
     /// The draft itself, for `Output::Stdout`.
     pub text: Option<String>,
     /// Where the window started, and why there.
-    pub since: Since,
+    pub since: WindowStart,
     pub written: Written,
     /// The file asked for, left alone (published, or not roundup's), and why: the draft went
     /// beside it.
@@ -176,7 +176,7 @@ struct Draft<'a> {
     shortener: &'a Shortener,
     renderer: Renderer,
     title: String,
-    since: Since,
+    since: WindowStart,
     now: DateTime<Utc>,
     warnings: Vec<String>,
 }
@@ -316,7 +316,7 @@ impl Draft<'_> {
             .zip(&titles)
             .map(|(d, title)| Known {
                 title,
-                links: vec![d.link.as_str(), d.shown.as_str()],
+                links: vec![d.link.as_str(), d.printed_link.as_str()],
             })
             .collect();
         let merged =
@@ -361,7 +361,7 @@ fn series_views(selection: &Selection) -> (Vec<SeriesView>, Vec<DraftedItem>) {
                     drafted.push(DraftedItem {
                         key: e.item.key.clone(),
                         link: e.item.link.clone(),
-                        shown: e.item.link.clone(),
+                        printed_link: e.item.link.clone(),
                     });
                     EntryView {
                         title: collapse(&e.label),
@@ -407,7 +407,7 @@ async fn item_views(
         drafted.push(DraftedItem {
             key: item.key.clone(),
             link: item.link.clone(),
-            shown: short.link.clone(),
+            printed_link: short.link.clone(),
         });
         // Collapsed here too, so `{{#if summary}}` sees what the escape would print; an empty
         // title would leave `****`, a rule.

@@ -47,7 +47,8 @@ pub struct DraftedItem {
     pub key: String,
     pub link: String,
     /// The link the draft printed (short, or the full one).
-    pub shown: String,
+    #[serde(rename = "shown")]
+    pub printed_link: String,
 }
 
 impl DraftRecord {

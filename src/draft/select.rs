@@ -26,7 +26,7 @@ pub struct LastPublished {
 
 /// Where a draft's window starts, and why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Since {
+pub enum WindowStart {
     /// `--since`.
     Given(DateTime<Utc>),
     /// The selection instant of the last published roundup.
@@ -35,10 +35,10 @@ pub enum Since {
     Config(DateTime<Utc>),
 }
 
-impl Since {
+impl WindowStart {
     pub fn at(self) -> DateTime<Utc> {
         match self {
-            Since::Given(t) | Since::LastRoundup(t) | Since::Config(t) => t,
+            WindowStart::Given(t) | WindowStart::LastRoundup(t) | WindowStart::Config(t) => t,
         }
     }
 
@@ -47,14 +47,14 @@ impl Since {
     /// older one is not new because it was first seen late (a feed added with its archive).
     fn admits(self, item: &Item, late: chrono::Duration) -> bool {
         // Put back by an editor: wanted in the next draft, unless `--since` says otherwise.
-        if item.returned.is_some() && !matches!(self, Since::Given(_)) {
+        if item.returned.is_some() && !matches!(self, WindowStart::Given(_)) {
             return true;
         }
         match self {
-            Since::LastRoundup(t) => {
+            WindowStart::LastRoundup(t) => {
                 item.published >= t || (item.first_seen >= t && item.published >= t - late)
             }
-            Since::Given(t) | Since::Config(t) => item.published >= t,
+            WindowStart::Given(t) | WindowStart::Config(t) => item.published >= t,
         }
     }
 }
@@ -66,16 +66,16 @@ pub fn since(
     store: &Store,
     given: Option<&Window>,
     now: DateTime<Utc>,
-) -> Result<Since, StoreError> {
+) -> Result<WindowStart, StoreError> {
     if let Some(w) = given {
-        return Ok(Since::Given(w.start(now)));
+        return Ok(WindowStart::Given(w.start(now)));
     }
     if let Some(last) = store.meta::<LastPublished>(Meta::LastPublished)? {
-        return Ok(Since::LastRoundup(last.selected_at));
+        return Ok(WindowStart::LastRoundup(last.selected_at));
     }
     Ok(match store.meta::<RoundupRef>(Meta::LastRoundup)? {
-        Some(last) => Since::LastRoundup(last.date),
-        None => Since::Config(cfg.roundup.since.start(now)),
+        Some(last) => WindowStart::LastRoundup(last.date),
+        None => WindowStart::Config(cfg.roundup.since.start(now)),
     })
 }
 
@@ -97,7 +97,7 @@ pub struct SeriesPick {
 /// What a draft holds.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Selection {
-    pub since: Since,
+    pub since: WindowStart,
     /// Only series with at least one post.
     pub series: Vec<SeriesPick>,
     /// The other posts.
@@ -139,7 +139,12 @@ impl Selection {
 
 /// Picks the unseen items inside the window, leaves out the community's own roundups, orders
 /// by date (ties by key, so two drafts agree) and gathers series.
-pub fn select(cfg: &Config, items: Vec<Item>, since: Since, late: chrono::Duration) -> Selection {
+pub fn select(
+    cfg: &Config,
+    items: Vec<Item>,
+    since: WindowStart,
+    late: chrono::Duration,
+) -> Selection {
     let mut picked: Vec<Item> = items
         .into_iter()
         .filter(|i| i.state == ItemState::Unseen)
@@ -249,18 +254,9 @@ mod tests {
 
     fn item(key: &str, title: &str, d: u32) -> Item {
         Item {
-            key: key.into(),
-            source: "A".into(),
-            link: format!("https://a.example/{key}"),
-            title: title.into(),
             author: "Au".into(),
             summary: "S".into(),
-            published: day(d),
-            first_seen: day(d),
-            categories: vec![],
-            state: ItemState::Unseen,
-            roundup: None,
-            returned: None,
+            ..Item::new(key, "A", format!("https://a.example/{key}"), title, day(d))
         }
     }
 
@@ -283,7 +279,7 @@ mod tests {
             published,
             skipped,
         ];
-        let sel = select(&c, items, Since::Given(day(5)), WEEK);
+        let sel = select(&c, items, WindowStart::Given(day(5)), WEEK);
         assert_eq!(keys(&sel.items), ["edge"]);
     }
 
@@ -301,18 +297,18 @@ mod tests {
         let old = item("old", "Old", 9);
         let items = vec![late, archive, old, item("new", "New", 11)];
         assert_eq!(
-            keys(&select(&c, items.clone(), Since::LastRoundup(day(10)), week).items),
+            keys(&select(&c, items.clone(), WindowStart::LastRoundup(day(10)), week).items),
             ["late", "new"]
         );
         assert_eq!(
-            keys(&select(&c, items.clone(), Since::Given(day(10)), week).items),
+            keys(&select(&c, items.clone(), WindowStart::Given(day(10)), week).items),
             ["new"]
         );
         // An editor put the old one back: it is in the draft whatever its date.
         let mut items = items;
         items[2].returned = Some(day(13));
         assert_eq!(
-            keys(&select(&c, items, Since::LastRoundup(day(10)), week).items),
+            keys(&select(&c, items, WindowStart::LastRoundup(day(10)), week).items),
             ["late", "old", "new"]
         );
     }
@@ -324,7 +320,7 @@ mod tests {
         let sel = select(
             &cfg(""),
             vec![bad, item("ok", "Ok", 9)],
-            Since::Given(day(1)),
+            WindowStart::Given(day(1)),
             WEEK,
         );
         assert_eq!(keys(&sel.items), ["ok"]);
@@ -333,10 +329,10 @@ mod tests {
     #[test]
     fn order_follows_the_config() {
         let items = vec![item("b", "B", 9), item("a", "A", 3), item("c", "C", 9)];
-        let sel = select(&cfg(""), items.clone(), Since::Given(day(1)), WEEK);
+        let sel = select(&cfg(""), items.clone(), WindowStart::Given(day(1)), WEEK);
         assert_eq!(keys(&sel.items), ["a", "b", "c"]);
         let newest = cfg("[roundup]\norder = \"newest-first\"\n");
-        let sel = select(&newest, items, Since::Given(day(1)), WEEK);
+        let sel = select(&newest, items, WindowStart::Given(day(1)), WEEK);
         // Same date: by key, so two drafts agree.
         assert_eq!(keys(&sel.items), ["b", "c", "a"]);
     }
@@ -348,7 +344,7 @@ mod tests {
             item("own2", "RDO Blog Roundup, week of May 9", 9),
             item("x", "Blogs about RDO", 9),
         ];
-        let sel = select(&cfg(""), items, Since::Given(day(1)), WEEK);
+        let sel = select(&cfg(""), items, WindowStart::Given(day(1)), WEEK);
         assert_eq!(keys(&sel.items), ["x"]);
     }
 
@@ -367,7 +363,7 @@ mod tests {
             item("i3", "What did you do in Mitaka", 6),
             item("no", "What did you do in Mitakaish times", 7),
         ];
-        let sel = select(&c, items, Since::Given(day(1)), WEEK);
+        let sel = select(&c, items, WindowStart::Given(day(1)), WEEK);
         assert_eq!(sel.series.len(), 1);
         let labels: Vec<&str> = sel.series[0]
             .entries
@@ -387,7 +383,12 @@ mod tests {
     #[test]
     fn series_without_posts_are_dropped() {
         let c = cfg("[[series]]\nprefix = \"Nothing\"\nintro = \"x\"\n");
-        let sel = select(&c, vec![item("a", "A", 3)], Since::Given(day(1)), WEEK);
+        let sel = select(
+            &c,
+            vec![item("a", "A", 3)],
+            WindowStart::Given(day(1)),
+            WEEK,
+        );
         assert!(sel.series.is_empty());
     }
 }

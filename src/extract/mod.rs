@@ -1,6 +1,6 @@
-//! Parsed entries -> `Item`s, by the extraction rules of DESIGN.md: what an editor would write by
-//! hand. Title, author, summary, link, date, categories and our own stable key; the configured
-//! filters decide what is kept. Everything here is pure: time comes in through `Context::now`.
+//! Parsed entries -> `Item`s, by the extraction rules in `docs/design.md`: what an editor
+//! would write by hand. Title, author, summary, link, date, categories and our own stable key;
+//! the configured filters decide what is kept. Everything here is pure: time comes in through `Context::now`.
 
 pub mod author;
 pub mod link;
@@ -66,68 +66,98 @@ pub fn extract(feed: &ParsedFeed, cx: &Context<'_>) -> Extracted {
         ..Extracted::default()
     };
     for (i, entry) in feed.entries.iter().take(cx.max_items).enumerate() {
-        let raw_title = entry.title.as_deref().map(clean_inline).unwrap_or_default();
-        let link = entry.orig_link.as_deref().or(entry.link.as_deref());
-        let link = match link::canonical(link, cx.base) {
-            Ok(link) => link,
-            Err(e) => {
-                let why = match e {
-                    link::LinkError::Missing => "has no link".to_owned(),
-                    link::LinkError::Unparsable(l) => format!("has a link that is not a URL ({l})"),
-                    link::LinkError::NotHttp(l) => format!("has no http(s) link ({l})"),
-                };
-                out.dropped
-                    .push(format!("entry {} ({:?}) {why}", i + 1, raw_title));
-                continue;
-            }
-        };
-        let summary = summary::summarize(entry.summary.as_deref(), entry.content.as_deref());
-        let title = if raw_title.is_empty() {
-            out.untitled += 1;
-            title_from(&summary)
-        } else {
-            raw_title
-        };
-        let names = author_names(entry, &feed_authors, cx);
-        let author = author::join_names(&names);
-        let categories = categories(&entry.categories);
-        if !passes(&cx.source.filters, &title, &names, &categories)
-            || !passes(cx.global, &title, &names, &categories)
-        {
-            out.filtered += 1;
-            continue;
-        }
-        let published = match entry.published.or(entry.updated) {
-            Some(date) => date.min(cx.now),
-            None => {
-                out.undated += 1;
-                cx.now
-            }
-        };
-        let key = key(
-            entry,
+        let feed = FeedFacts {
+            authors: &feed_authors,
             ids_usable,
-            &link,
-            &title,
-            &summary,
-            cx.source.url.as_str(),
-        );
-        out.items.push(Item {
-            key,
-            source: cx.source.name.clone(),
-            link,
-            title,
-            author,
-            summary,
-            published,
-            first_seen: cx.now,
-            categories,
-            state: ItemState::Unseen,
-            roundup: None,
-            returned: None,
-        });
+        };
+        if let Some(item) = extract_entry(i, entry, &feed, cx, &mut out) {
+            out.items.push(item);
+        }
     }
     out
+}
+
+/// What the whole feed says that each entry's extraction needs.
+struct FeedFacts<'a> {
+    authors: &'a [String],
+    ids_usable: bool,
+}
+
+/// Entry `i` as an item, or `None` when it has no usable link or a filter leaves it out
+/// (counted in `out`).
+fn extract_entry(
+    i: usize,
+    entry: &Entry,
+    feed: &FeedFacts<'_>,
+    cx: &Context<'_>,
+    out: &mut Extracted,
+) -> Option<Item> {
+    let raw_title = entry.title.as_deref().map(clean_inline).unwrap_or_default();
+    let link = entry.orig_link.as_deref().or(entry.link.as_deref());
+    let link = match link::canonical(link, cx.base) {
+        Ok(link) => link,
+        Err(e) => {
+            out.dropped.push(format!(
+                "entry {} ({:?}) {}",
+                i + 1,
+                raw_title,
+                why_unusable(e)
+            ));
+            return None;
+        }
+    };
+    let summary = summary::summarize(entry.summary.as_deref(), entry.content.as_deref());
+    let title = if raw_title.is_empty() {
+        out.untitled += 1;
+        title_from(&summary)
+    } else {
+        raw_title
+    };
+    let names = author_names(entry, feed.authors, cx);
+    let categories = categories(&entry.categories);
+    if !passes(&cx.source.filters, &title, &names, &categories)
+        || !passes(cx.global, &title, &names, &categories)
+    {
+        out.filtered += 1;
+        return None;
+    }
+    let published = match entry.published.or(entry.updated) {
+        Some(date) => date.min(cx.now),
+        None => {
+            out.undated += 1;
+            cx.now
+        }
+    };
+    let key = key(
+        entry,
+        feed.ids_usable,
+        &link,
+        &title,
+        &summary,
+        cx.source.url.as_str(),
+    );
+    Some(Item {
+        key,
+        source: cx.source.name.clone(),
+        link,
+        title,
+        author: author::join_names(&names),
+        summary,
+        published,
+        first_seen: cx.now,
+        categories,
+        state: ItemState::Unseen,
+        roundup: None,
+        returned: None,
+    })
+}
+
+fn why_unusable(e: link::LinkError) -> String {
+    match e {
+        link::LinkError::Missing => "has no link".to_owned(),
+        link::LinkError::Unparsable(l) => format!("has a link that is not a URL ({l})"),
+        link::LinkError::NotHttp(l) => format!("has no http(s) link ({l})"),
+    }
 }
 
 /// Author order: the source's override, the entry's authors, the feed's, the source's name.

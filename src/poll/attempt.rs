@@ -48,21 +48,12 @@ pub async fn attempt(
         .await
         .expect("the cpu semaphore is never closed");
     let job = {
-        let source = source.clone();
-        let global = cfg.filters.clone();
-        let aliases = cfg.authors.clone();
+        let (source, global, aliases) = (source.clone(), cfg.filters.clone(), cfg.authors.clone());
         let max_items = cfg.http.max_items;
         move || {
-            parse_and_extract(
-                &fetched.body,
-                &fetched.final_url,
-                &source,
-                &global,
-                &aliases,
-                max_items,
-                now,
-            )
-            .map(|e| (e, fetched.validators, fetched.final_url.to_string()))
+            let body = (&fetched.body[..], &fetched.final_url);
+            parse_and_extract(body.0, body.1, &source, &global, &aliases, max_items, now)
+                .map(|e| (e, fetched.validators, fetched.final_url.to_string()))
         }
     };
     let failed = |error| Attempt::Failed {

@@ -40,6 +40,38 @@ fn parse_message(error: &ParseError, local: bool) -> String {
 }
 
 impl SourceError {
+    /// What kind of failure it was, in one word for scripts (`sources --json`): `timeout`,
+    /// `connect`, `interrupted`, `http`, `gone`, `too_large`, `redirect`, `file`,
+    /// `not_modified`, `empty`, `html`, `not_a_feed`, `malformed`, `scrape`, `unusable`,
+    /// `internal`, `other`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SourceError::Fetch(e) => match e {
+                FetchError::Timeout(_) => "timeout",
+                FetchError::Connect(_) => "connect",
+                FetchError::Interrupted(_) => "interrupted",
+                FetchError::Status { .. } => "http",
+                FetchError::Gone => "gone",
+                FetchError::TooLarge(_) => "too_large",
+                FetchError::TooManyRedirects(_)
+                | FetchError::RedirectLoop(_)
+                | FetchError::BadRedirect(_) => "redirect",
+                FetchError::File { .. } => "file",
+                FetchError::UnconditionalNotModified => "not_modified",
+                FetchError::Other(_) => "other",
+            },
+            SourceError::Parse { error, .. } => match error {
+                ParseError::Empty => "empty",
+                ParseError::Html { .. } => "html",
+                ParseError::NotAFeed(_) => "not_a_feed",
+                ParseError::Malformed(_) => "malformed",
+                ParseError::Scrape(_) => "scrape",
+            },
+            SourceError::Unusable { .. } => "unusable",
+            SourceError::Internal(_) => "internal",
+        }
+    }
+
     /// The server said the feed is gone for good (HTTP 410).
     pub fn is_gone(&self) -> bool {
         matches!(self, SourceError::Fetch(FetchError::Gone))

@@ -121,6 +121,7 @@ fn succeeded(
     state.error_count = 0;
     state.failing_since = None;
     state.last_error = None;
+    state.error_kind = None;
     state.next_check = Some(now);
 }
 
@@ -141,6 +142,7 @@ fn failed(
     state.error_count = state.error_count.saturating_add(1);
     state.failing_since.get_or_insert(now);
     state.last_error = Some(error.to_string());
+    state.error_kind = Some(error.kind().to_owned());
     let wait = backoff(state.error_count);
     let asked = retry_after
         .and_then(|d| chrono::Duration::from_std(d).ok())
@@ -236,6 +238,7 @@ mod tests {
             at(10),
         );
         assert_eq!(state.status, Status::Gone);
+        assert_eq!(state.error_kind.as_deref(), Some("gone"));
         assert!(!state.is_due(at(59)));
     }
 

@@ -88,7 +88,7 @@ fn by_link(cfg: &Config, store: &Store, link: &str, c: &str) -> Result<Option<It
         let shown = rec
             .items
             .iter()
-            .find(|d| comparable(&d.shown).as_deref() == Some(c));
+            .find(|d| comparable(&d.printed_link).as_deref() == Some(c));
         if let Some(d) = shown {
             if let Some(item) = store.item(&d.key)? {
                 return Ok(Some(item));

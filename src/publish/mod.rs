@@ -299,18 +299,15 @@ mod tests {
 
     fn item(key: &str) -> Item {
         Item {
-            key: key.into(),
-            source: "A".into(),
-            link: format!("https://a.example/{key}/"),
-            title: format!("Post {key}"),
             author: "Au".into(),
             summary: "S".into(),
-            published: t(10),
-            first_seen: t(10),
-            categories: vec![],
-            state: ItemState::Unseen,
-            roundup: None,
-            returned: None,
+            ..Item::new(
+                key,
+                "A",
+                format!("https://a.example/{key}/"),
+                format!("Post {key}"),
+                t(10),
+            )
         }
     }
 
@@ -335,7 +332,7 @@ mod tests {
                 .map(|i| DraftedItem {
                     key: i.key.clone(),
                     link: i.link.clone(),
-                    shown: format!("http://tm3.org/{}", i.key),
+                    printed_link: format!("http://tm3.org/{}", i.key),
                 })
                 .collect(),
             file: Some(file.clone()),

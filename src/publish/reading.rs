@@ -107,7 +107,7 @@ impl<'a> Reading<'a> {
             if let Some(item) = store.item(&d.key)? {
                 let keep = page.has_link(&item.link)
                     || page.has_link(&d.link)
-                    || page.has_link(&d.shown)
+                    || page.has_link(&d.printed_link)
                     || page.has_title_line(&item.title);
                 self.decide(item, keep);
             }

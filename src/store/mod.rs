@@ -89,6 +89,8 @@ impl Store {
                 })?;
             }
         }
+        // sled 0.34 reports a held lock as an `Other` I/O error whose text is the only sign of
+        // it (sled/src/config.rs); `WouldBlock` is what the lock call itself gives.
         let db = sled::Config::new().path(path).open().map_err(|e| match e {
             sled::Error::Io(ref io)
                 if io.kind() == std::io::ErrorKind::WouldBlock
@@ -166,18 +168,9 @@ mod tests {
     fn item(key: &str, link: &str) -> Item {
         let t = Utc.with_ymd_and_hms(2016, 5, 1, 10, 0, 0).unwrap();
         Item {
-            key: key.into(),
-            source: "A".into(),
-            link: link.into(),
-            title: "T".into(),
             author: "Au".into(),
             summary: "S".into(),
-            published: t,
-            first_seen: t,
-            categories: vec![],
-            state: ItemState::Unseen,
-            roundup: None,
-            returned: None,
+            ..Item::new(key, "A", link, "T", t)
         }
     }
 

@@ -51,6 +51,9 @@ pub struct SourceState {
     pub last_fetch: Option<DateTime<Utc>>,
     #[serde(default)]
     pub last_error: Option<String>,
+    /// `poll::SourceError::kind` of the last error: one word, for scripts.
+    #[serde(default)]
+    pub error_kind: Option<String>,
     /// Failures in a row.
     #[serde(default)]
     pub error_count: u32,
