@@ -4,7 +4,7 @@
 pub mod check; // `roundup check`: fetch and extract without storing, to try a source
 pub mod cli; // the command line (clap derive); its doc comments are the --help text
 pub mod commands; // the commands against an open store, output collected for terminal or control API
-pub mod config; // TOML -> validated Config
+pub mod config; // TOML -> validated Config and every default; the bottom layer, using no other stage
 pub mod control; // the daemon's loopback control API and its client
 pub mod daemon; // cron-scheduled polls and drafts
 pub mod draft; // the `draft` command: select, shorten, render, write atomically
