@@ -24,14 +24,6 @@ const RETRY_BASE: Duration = Duration::from_millis(500);
 /// after it instead.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
-/// The user agent when the config sets none.
-pub fn default_user_agent() -> String {
-    format!(
-        "roundup/{} (+{})",
-        env!("CARGO_PKG_VERSION"),
-        env!("CARGO_PKG_REPOSITORY")
-    )
-}
 
 /// The validators of the last successful fetch, sent back for a conditional GET.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

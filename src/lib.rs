@@ -2,7 +2,7 @@
 //! and renders the draft roundup post an editor only has to read.
 
 pub mod cli; // arguments, commands, and what they print
-pub mod config; // TOML -> validated Config
+pub mod config; // TOML -> validated Config and every default; the bottom layer, using no other stage
 pub mod daemon; // cron-scheduled polls and drafts, short-link redirects, the control API
 pub mod draft; // the `draft` command: select, shorten, render, write atomically
 pub mod errors; // the one error-chain printer
