@@ -24,7 +24,6 @@ const RETRY_BASE: Duration = Duration::from_millis(500);
 /// after it instead.
 const MAX_RETRY_WAIT: Duration = Duration::from_secs(30);
 
-
 /// The validators of the last successful fetch, sent back for a conditional GET.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Validators {

@@ -15,8 +15,6 @@ pub mod parse; // bytes -> entries (feed-rs with a repair pass; scraper selector
 pub mod poll; // one poll: every due source fetched, parsed, extracted and stored
 pub mod publish; // edited draft -> published / skipped
 pub mod render; // items -> DraftView -> handlebars -> markdown
-pub mod schedule; // crontab lines -> cron schedules in a time zone
 pub mod shorten; // builtin, YOURLS, none
 pub mod store; // sled trees and the only code that touches them
 pub mod text; // HTML -> plain text, entity decoding, whitespace, word counts
-pub mod when; // windows: a date or a span back from now

@@ -294,9 +294,10 @@ struct DraftArgs<'a> {
 async fn draft(env: &Env, args: DraftArgs<'_>, reply: &mut Reply) -> anyhow::Result<()> {
     use crate::draft::{DraftOptions, Output};
     let since = match args.since {
-        Some(s) => {
-            Some(crate::when::Window::parse(s).map_err(|e| BadSetting(format!("--since {e}")))?)
-        }
+        Some(s) => Some(
+            crate::config::window::Window::parse(s)
+                .map_err(|e| BadSetting(format!("--since {e}")))?,
+        ),
         None => None,
     };
     let out = match args.out {

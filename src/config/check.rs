@@ -17,7 +17,7 @@ use super::{
     Config, Filters, HttpConfig, Order, RoundupConfig, ScheduleConfig, Series, ServeConfig, Source,
     StoreConfig,
 };
-use crate::when::Window;
+use crate::config::window::Window;
 use field::text_or;
 
 mod field;

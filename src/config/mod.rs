@@ -12,21 +12,22 @@ use std::time::Duration;
 use regex::Regex;
 use url::Url;
 
-use crate::schedule::Cron;
-use crate::when::Window;
-
 mod check;
+pub mod cron;
 pub mod defaults;
 mod raw;
 mod value;
+pub mod window;
 
 // The names the defaults had before they got their own module.
+pub use cron::Cron;
 pub use defaults::{
     CONFIG_PATH as DEFAULT_PATH, EMPTY as DEFAULT_EMPTY, INTRO as DEFAULT_INTRO,
     READ_MORE as DEFAULT_READ_MORE, SERIES_OUTRO as DEFAULT_SERIES_OUTRO,
     SHORTENER_ALPHABET as DEFAULT_ALPHABET, TITLE as DEFAULT_TITLE,
 };
 pub use value::parse_duration;
+pub use window::Window;
 
 /// Why a config cannot be used: each says which file (and line and key) and what to do.
 #[derive(Debug, thiserror::Error)]

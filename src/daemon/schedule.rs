@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 
 use crate::cli::commands::{self, Env};
 use crate::cli::Command;
-use crate::schedule::Cron;
+use crate::config::cron::Cron;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Job {

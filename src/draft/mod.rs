@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
+use crate::config::window::Window;
 use crate::config::Config;
 use crate::render::escape::collapse;
 use crate::render::{self, DraftView, EntryView, ItemView, RenderError, Renderer, SeriesView};
 use crate::shorten::{Shortened, Shortener};
 use crate::store::{Store, StoreError};
-use crate::when::Window;
 
 pub use record::{DraftRecord, DraftedItem};
 pub use select::{select, LastPublished, Selection, WindowStart};

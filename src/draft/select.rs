@@ -7,10 +7,10 @@ use std::cmp::Ordering;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::config::window::Window;
 use crate::config::{Config, Order, Series};
 use crate::item::{Item, ItemState, RoundupRef};
 use crate::store::{Meta, Store, StoreError};
-use crate::when::Window;
 
 /// The published roundup the next window starts from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

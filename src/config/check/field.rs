@@ -10,10 +10,10 @@ use regex::Regex;
 use toml::Spanned;
 
 use super::Checker;
+use crate::config::cron::Cron;
 use crate::config::raw::{strings, Strings};
 use crate::config::value::{parse_duration, selector_problem};
 use crate::config::ConfigError;
-use crate::schedule::Cron;
 
 /// A key's text and where it is in the file, or the default's text (at the top of the file)
 /// when the key is left out.
