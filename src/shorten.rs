@@ -271,15 +271,13 @@ mod tests {
     }
 
     fn cfg(kind: ShortenerKind) -> ShortenerConfig {
-        ShortenerConfig {
-            kind,
-            base_url: "http://tm3.org/".into(),
-            alphabet: "0123456789abcdefghijklmnopqrstuvwxyz".into(),
-            start: "6e".into(),
-            api_url: None,
-            signature_env: "ROUNDUP_TEST_NO_SUCH_VARIABLE".into(),
-            timeout: Duration::from_secs(1),
-        }
+        let text = "[shortener]\nbase_url = \"http://tm3.org/\"\nstart = \"6e\"\n\
+                    signature_env = \"ROUNDUP_TEST_NO_SUCH_VARIABLE\"\ntimeout = \"1s\"\n";
+        let mut c = crate::config::Config::parse(std::path::Path::new("t.toml"), text)
+            .unwrap()
+            .shortener;
+        c.kind = kind;
+        c
     }
 
     #[tokio::test]

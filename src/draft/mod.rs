@@ -262,18 +262,15 @@ impl Draft<'_> {
         if let Some(p) = &path {
             write_atomically(p, &text)?;
         }
-        let rec = DraftRecord {
+        let written = path.map(|p| (p, record::hash(&text)));
+        let rec = DraftRecord::new(
             id,
-            title: self.title.clone(),
-            selected_at: self.now,
-            window_start: self.since.at(),
-            items: drafted,
-            hash: path.as_ref().map(|_| record::hash(&text)),
-            file: path,
-            edited: false,
-            published: None,
-            published_hash: None,
-        };
+            self.title.clone(),
+            self.now,
+            self.since.at(),
+            drafted,
+            written,
+        );
         Ok((rec, text))
     }
 

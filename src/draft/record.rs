@@ -52,6 +52,31 @@ pub struct DraftedItem {
 }
 
 impl DraftRecord {
+    /// The record of a draft just written (to `file`, with the bytes hashed as `hash`), not
+    /// yet edited or published.
+    pub fn new(
+        id: String,
+        title: String,
+        selected_at: DateTime<Utc>,
+        window_start: DateTime<Utc>,
+        items: Vec<DraftedItem>,
+        written: Option<(PathBuf, String)>,
+    ) -> DraftRecord {
+        let (file, hash) = written.unzip();
+        DraftRecord {
+            id,
+            title,
+            selected_at,
+            window_start,
+            items,
+            file,
+            hash,
+            edited: false,
+            published: None,
+            published_hash: None,
+        }
+    }
+
     pub fn holds(&self, key: &str) -> bool {
         self.items.iter().any(|d| d.key == key)
     }

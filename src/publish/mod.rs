@@ -322,25 +322,16 @@ mod tests {
         let items: Vec<Item> = ["a", "b", "c"].iter().map(|k| item(k)).collect();
         store.upsert_items(&items).unwrap();
         let file = dir.join("d.md");
-        let rec = DraftRecord {
-            id: "dtest".into(),
-            title: "T".into(),
-            selected_at: t(17),
-            window_start: t(1),
-            items: items
-                .iter()
-                .map(|i| DraftedItem {
-                    key: i.key.clone(),
-                    link: i.link.clone(),
-                    printed_link: format!("http://tm3.org/{}", i.key),
-                })
-                .collect(),
-            file: Some(file.clone()),
-            hash: None,
-            edited: false,
-            published: None,
-            published_hash: None,
-        };
+        let drafted = items
+            .iter()
+            .map(|i| DraftedItem {
+                key: i.key.clone(),
+                link: i.link.clone(),
+                printed_link: format!("http://tm3.org/{}", i.key),
+            })
+            .collect();
+        let mut rec = DraftRecord::new("dtest".into(), "T".into(), t(17), t(1), drafted, None);
+        rec.file = Some(file.clone());
         store.put_draft("dtest", Some(&file), &rec).unwrap();
         std::fs::write(
             &file,
