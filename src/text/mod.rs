@@ -1,0 +1,137 @@
+//! Plain text out of feed markup: entity decoding (also the double-escaped `&amp;ldquo;` that
+//! feeds are full of), tag stripping, whitespace collapsing. Pure functions on `&str`; `extract`
+//! and `render` build on them. A small streaming tokenizer lives here too, so that the summary
+//! scanner can read HTML without building a DOM.
+
+mod entities;
+mod tokens;
+
+pub(crate) use entities::entity_len;
+pub use entities::{decode_entities, has_entity};
+pub use tokens::{attr, Token, Tokens};
+
+/// Collapses every run of whitespace (including no-break spaces) to one space and trims.
+pub fn collapse_whitespace(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for word in s.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(word);
+    }
+    out
+}
+
+/// Removes tags, comments and script/style bodies; block ends and `<br>` become spaces so that
+/// words on either side do not run together. Entities are left alone.
+pub fn strip_tags(s: &str) -> String {
+    if !s.contains('<') {
+        return s.to_owned();
+    }
+    let mut out = String::with_capacity(s.len());
+    for token in Tokens::new(s) {
+        match token {
+            Token::Text(t) => out.push_str(t),
+            Token::Open { name, .. } | Token::Close { name } => {
+                if is_block(&name) || name == "br" {
+                    out.push(' ');
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A title or a name as plain text: tags stripped, entities decoded, whitespace collapsed.
+pub fn clean_inline(s: &str) -> String {
+    collapse_whitespace(&decode_entities(&strip_tags(s)))
+}
+
+/// Elements that end a line of text when rendered.
+pub fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "li"
+            | "ul"
+            | "ol"
+            | "dl"
+            | "dt"
+            | "dd"
+            | "blockquote"
+            | "pre"
+            | "table"
+            | "thead"
+            | "tbody"
+            | "tr"
+            | "td"
+            | "th"
+            | "figure"
+            | "figcaption"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "aside"
+            | "nav"
+            | "hr"
+            | "address"
+            | "center"
+            | "form"
+            | "main"
+            | "iframe"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_tags_and_keeps_words_apart() {
+        assert_eq!(
+            collapse_whitespace(&strip_tags("<p>one<br>two</p><p>three <b>four</b></p>")),
+            "one two three four"
+        );
+    }
+
+    #[test]
+    fn strip_drops_script_style_and_comments() {
+        let s = "a<script>var x = '<p>';</script>b<style>p{}</style>c<!-- <p>no</p> -->d";
+        assert_eq!(strip_tags(s), "abcd");
+    }
+
+    #[test]
+    fn lone_less_than_is_text() {
+        assert_eq!(strip_tags("a < b and 3<4"), "a < b and 3<4");
+    }
+
+    #[test]
+    fn unterminated_tag_ends_input() {
+        assert_eq!(strip_tags("text <a href=\"x"), "text ");
+    }
+
+    #[test]
+    fn quoted_gt_in_attribute_does_not_end_tag() {
+        assert_eq!(strip_tags("<a title=\"1 > 0\">link</a>"), "link");
+    }
+
+    #[test]
+    fn collapses_whitespace_including_nbsp() {
+        assert_eq!(collapse_whitespace("  a \n\t b\u{a0}\u{a0}c  "), "a b c");
+    }
+
+    #[test]
+    fn clean_inline_title() {
+        assert_eq!(
+            clean_inline("  <b>Rust</b> &amp;amp; &amp;ldquo;Go&amp;rdquo;\n "),
+            "Rust & “Go”"
+        );
+    }
+}
