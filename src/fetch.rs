@@ -389,8 +389,9 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
     if let Ok(secs) = v.trim().parse::<u64>() {
         return Some(Duration::from_secs(secs));
     }
-    let when = chrono::DateTime::parse_from_rfc2822(v.trim()).ok()?;
-    let secs = (when.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_seconds();
+    let now = chrono::Utc::now();
+    let when = crate::text::date::parse(v, now)?;
+    let secs = (when - now).num_seconds();
     Some(Duration::from_secs(secs.max(0) as u64))
 }
 

@@ -5,13 +5,14 @@
 
 use std::sync::LazyLock;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
 use url::Url;
 
 use super::{Entry, ParseError, ParsedFeed};
 use crate::config::HtmlSelectors;
+use crate::text::date;
 
 /// How far into the page a `<meta charset>` is looked for (HTML puts it in the first 1024 bytes;
 /// real pages are sloppier).
@@ -48,6 +49,7 @@ pub fn scrape(html: &[u8], sel: &HtmlSelectors, base: &Url) -> Result<ParsedFeed
         .map(|s| compile("date", s))
         .transpose()?;
     let anchor = Selector::parse("a[href]").expect("a[href] is a valid selector");
+    let now = Utc::now();
 
     let mut matched = 0;
     let mut entries = Vec::new();
@@ -80,7 +82,7 @@ pub fn scrape(html: &[u8], sel: &HtmlSelectors, base: &Url) -> Result<ParsedFeed
             published: date
                 .as_ref()
                 .and_then(|s| el.select(s).next())
-                .and_then(element_date),
+                .and_then(|d| element_date(d, now)),
             ..Entry::default()
         };
         if entry.title.is_some() || entry.link.is_some() {
@@ -201,8 +203,9 @@ fn strip_by(s: &str) -> &str {
     }
 }
 
-/// A `datetime` attribute (on the element or a `<time>` inside it), else the element's text.
-fn element_date(el: ElementRef<'_>) -> Option<DateTime<Utc>> {
+/// A `datetime` attribute (on the element or a `<time>` inside it), else the element's text;
+/// relative dates ("2 days ago") are read back from `now`.
+fn element_date(el: ElementRef<'_>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
     let time = Selector::parse("time[datetime]").expect("time[datetime] is a valid selector");
     el.value()
         .attr("datetime")
@@ -211,90 +214,8 @@ fn element_date(el: ElementRef<'_>) -> Option<DateTime<Utc>> {
                 .next()
                 .and_then(|t| t.value().attr("datetime"))
         })
-        .and_then(parse_date)
-        .or_else(|| parse_date(&element_text(el)))
-}
-
-/// "3 days ago", "an hour ago", "yesterday", "today", "just now".
-fn relative_date(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    static AGO: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(
-            r"(?i)\b(\d{1,4}|an?|one)\s+(second|minute|min|hour|day|week|month|year)s?\s+ago\b",
-        )
-        .expect("the relative date pattern is valid")
-    });
-    let lower = s.to_ascii_lowercase();
-    if let Some(c) = AGO.captures(&lower) {
-        let n: i64 = match &c[1] {
-            "a" | "an" | "one" => 1,
-            n => n.parse().ok()?,
-        };
-        let unit = match &c[2] {
-            "second" => chrono::Duration::seconds(1),
-            "minute" | "min" => chrono::Duration::minutes(1),
-            "hour" => chrono::Duration::hours(1),
-            "day" => chrono::Duration::days(1),
-            "week" => chrono::Duration::weeks(1),
-            "month" => chrono::Duration::days(30),
-            _ => chrono::Duration::days(365),
-        };
-        return now.checked_sub_signed(unit * i32::try_from(n).ok()?);
-    }
-    match lower.trim() {
-        "today" | "just now" => Some(now),
-        "yesterday" => Some(now - chrono::Duration::days(1)),
-        _ => None,
-    }
-}
-
-/// RFC 3339, RFC 2822, or a date written out somewhere in the text: `2016-05-17`,
-/// `May 17, 2016`, `17 May 2016`. A bare date is read as midnight UTC.
-pub fn parse_date(s: &str) -> Option<DateTime<Utc>> {
-    parse_date_at(s, Utc::now())
-}
-
-/// `parse_date`, with relative dates ("2 days ago", "yesterday", "an hour ago") read back from
-/// `now`.
-pub fn parse_date_at(s: &str, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let s = s.trim();
-    if let Some(t) = relative_date(s, now) {
-        return Some(t);
-    }
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    if let Ok(t) = DateTime::parse_from_rfc2822(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    static ISO: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"\b(\d{4})-(\d{2})-(\d{2})\b").expect("the ISO date pattern is valid")
-    });
-    static MONTH_FIRST: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\b(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})\b")
-            .expect("the month-first date pattern is valid")
-    });
-    static DAY_FIRST: LazyLock<Regex> = LazyLock::new(|| {
-        Regex::new(r"(?i)\b(\d{1,2})(?:st|nd|rd|th)?\s+(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?,?\s+(\d{4})\b")
-            .expect("the day-first date pattern is valid")
-    });
-    let date = if let Some(c) = ISO.captures(s) {
-        NaiveDate::from_ymd_opt(c[1].parse().ok()?, c[2].parse().ok()?, c[3].parse().ok()?)
-    } else if let Some(c) = MONTH_FIRST.captures(s) {
-        NaiveDate::from_ymd_opt(c[3].parse().ok()?, month(&c[1])?, c[2].parse().ok()?)
-    } else if let Some(c) = DAY_FIRST.captures(s) {
-        NaiveDate::from_ymd_opt(c[3].parse().ok()?, month(&c[2])?, c[1].parse().ok()?)
-    } else {
-        None
-    }?;
-    Some(date.and_hms_opt(0, 0, 0)?.and_utc())
-}
-
-fn month(abbr: &str) -> Option<u32> {
-    const MONTHS: [&str; 12] = [
-        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
-    ];
-    let abbr = abbr.to_ascii_lowercase();
-    MONTHS.iter().position(|m| *m == abbr).map(|i| i as u32 + 1)
+        .and_then(|d| date::parse(d, now))
+        .or_else(|| date::parse(&element_text(el), now))
 }
 
 #[cfg(test)]
@@ -322,25 +243,7 @@ mod tests {
     }
 
     #[test]
-    fn relative_dates_and_bylines_with_a_verb() {
-        let now = utc("2026-12-02T12:00:00Z");
-        assert_eq!(
-            parse_date_at("3 days ago", now),
-            Some(utc("2026-11-29T12:00:00Z"))
-        );
-        assert_eq!(
-            parse_date_at("Posted an hour ago", now),
-            Some(utc("2026-12-02T11:00:00Z"))
-        );
-        assert_eq!(
-            parse_date_at("yesterday", now),
-            Some(utc("2026-12-01T12:00:00Z"))
-        );
-        assert_eq!(
-            parse_date_at("2 weeks ago", now),
-            Some(utc("2026-11-18T12:00:00Z"))
-        );
-        assert_eq!(parse_date_at("soon", now), None);
+    fn bylines_with_a_verb() {
         assert_eq!(strip_by("Linked by Dan Moren"), "Dan Moren");
         assert_eq!(strip_by("By Jason Snell"), "Jason Snell");
         assert_eq!(
@@ -470,38 +373,5 @@ mod tests {
         )
         .unwrap();
         assert_eq!(feed.entries[0].title.as_deref(), Some("\u{e9}"));
-    }
-
-    #[test]
-    fn date_formats() {
-        let d = |s| parse_date(s).map(|t| t.to_rfc3339());
-        assert_eq!(
-            d("2016-05-17T17:18:56+02:00").as_deref(),
-            Some("2016-05-17T15:18:56+00:00")
-        );
-        assert_eq!(
-            d("Tue, 17 May 2016 17:18:56 +0000").as_deref(),
-            Some("2016-05-17T17:18:56+00:00")
-        );
-        for s in [
-            "2016-05-17",
-            "May 17, 2016",
-            "17 May 2016",
-            "Posted on May 17th, 2016 by admin",
-            "Sept. 17 2016",
-        ] {
-            let want = if s.starts_with("Sept") {
-                "2016-09-17"
-            } else {
-                "2016-05-17"
-            };
-            assert_eq!(
-                d(s).as_deref(),
-                Some(&*format!("{want}T00:00:00+00:00")),
-                "{s}"
-            );
-        }
-        assert_eq!(d("someday"), None);
-        assert_eq!(d("2016-13-45"), None);
     }
 }

@@ -1,7 +1,7 @@
 //! A draft's front matter, read back: its title and date (the editor's, never a window), and
 //! where its body starts.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 
 /// The title, the date and the body of a draft.
 pub fn front_matter(text: &str) -> Result<(String, DateTime<Utc>, &str), String> {
@@ -41,7 +41,7 @@ pub fn front_matter(text: &str) -> Result<(String, DateTime<Utc>, &str), String>
         .ok_or("its front matter has no title (a line \"title: ...\")")?;
     let (line, date) =
         date.ok_or("its front matter has no date (a line \"date: 2016-05-17 17:18:56 UTC\")")?;
-    let date = parse_date(&date).ok_or_else(|| {
+    let date = crate::text::date::parse(&date, Utc::now()).ok_or_else(|| {
         format!("line {line}: the date {date:?} is not like 2016-05-17 17:18:56 UTC")
     })?;
     Ok((title, date, &text[consumed..]))
@@ -70,25 +70,4 @@ fn unquote(v: &str) -> String {
     } else {
         v.to_owned()
     }
-}
-
-fn parse_date(s: &str) -> Option<DateTime<Utc>> {
-    let s = s.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    if let Ok(t) = DateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S %z") {
-        return Some(t.with_timezone(&Utc));
-    }
-    let bare = s.strip_suffix("UTC").unwrap_or(s).trim();
-    if let Ok(t) = NaiveDateTime::parse_from_str(bare, "%Y-%m-%d %H:%M:%S") {
-        return Some(t.and_utc());
-    }
-    if let Ok(t) = NaiveDateTime::parse_from_str(bare, "%Y-%m-%d %H:%M") {
-        return Some(t.and_utc());
-    }
-    NaiveDate::parse_from_str(bare, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_hms_opt(0, 0, 0))
-        .map(|t| t.and_utc())
 }

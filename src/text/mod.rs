@@ -1,8 +1,9 @@
 //! Plain text out of feed markup: entity decoding (also the double-escaped `&amp;ldquo;` that
-//! feeds are full of), tag stripping, whitespace collapsing. Pure functions on `&str`; `extract`
-//! and `render` build on them. A small streaming tokenizer lives here too, so that the summary
-//! scanner can read HTML without building a DOM.
+//! feeds are full of), tag stripping, whitespace collapsing, and dates written as text. Pure
+//! functions on `&str`; `extract`, `parse` and `render` build on them. A small streaming
+//! tokenizer lives here too, so that the summary scanner can read HTML without building a DOM.
 
+pub mod date;
 mod entities;
 mod tokens;
 
