@@ -1,12 +1,13 @@
 //! The summary: the post's first real paragraph as plain text, the way an editor would quote it.
-//! HTML is read with the streaming tokenizer from `text`, stopping at the first real paragraph,
-//! so a 400 KB post costs about as much as its opening; no DOM is built.
+//! HTML is read with the walker from `text` (which leaves out headings, figures, share buttons
+//! and ads), stopping at the first real paragraph, so a 400 KB post costs about as much as its
+//! opening; no DOM is built. Here each paragraph is cleaned and judged.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::text::{attr, collapse_whitespace, decode_entities, is_block, Token, Tokens};
+use crate::text::{collapse_whitespace, decode_entities, walk_html, Rules};
 
 /// Kept whole up to here...
 pub const SOFT_WORDS: usize = 90;
@@ -101,7 +102,9 @@ fn paragraph_in(input: &str) -> Option<Para> {
         None
     };
     let found = if looks_like_html(input) {
-        scan_html(input, &mut consider)
+        walk_html(input, Rules::POST_BODY, |lines| {
+            paragraph_text(&lines).and_then(&mut consider)
+        })
     } else {
         input
             .split("\n\n")
@@ -109,6 +112,20 @@ fn paragraph_in(input: &str) -> Option<Para> {
             .find_map(&mut consider)
     };
     found.or(fallback)
+}
+
+/// A paragraph's lines as one text: decoded, collapsed, a leading byline line ("Posted by Jane"
+/// before a `<br>`) dropped; `None` when nothing is left.
+fn paragraph_text(lines: &[String]) -> Option<String> {
+    let mut parts: Vec<String> = lines
+        .iter()
+        .map(|s| collapse_whitespace(&decode_entities(s)))
+        .filter(|s| !s.is_empty())
+        .collect();
+    while parts.first().is_some_and(|p| is_boilerplate(p)) {
+        parts.remove(0);
+    }
+    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 fn looks_like_html(s: &str) -> bool {
@@ -243,185 +260,6 @@ fn is_boilerplate(text: &str) -> bool {
 fn ends_sentence(text: &str) -> bool {
     let t = text.trim_end_matches(['"', '\'', ')', '”', '’', '»']);
     t.ends_with(['.', '!', '?', ':'])
-}
-
-/// Elements whose whole content is never the post's opening paragraph.
-fn skipped_element(name: &str) -> bool {
-    matches!(
-        name,
-        "h1" | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "figure"
-            | "figcaption"
-            | "pre"
-            | "table"
-            | "iframe"
-            | "object"
-            | "embed"
-            | "video"
-            | "audio"
-            | "svg"
-            | "form"
-            | "button"
-            | "nav"
-            | "aside"
-            | "noscript"
-            | "select"
-            | "template"
-            | "header"
-            | "footer"
-            | "caption"
-    )
-}
-
-/// Class or id fragments of share buttons, ad blocks, bylines and related-post lists.
-fn skipped_class(attrs: &str) -> bool {
-    const MARKERS: &[&str] = &[
-        "share",
-        "social",
-        "feedflare",
-        "sharedaddy",
-        "jp-relatedposts",
-        "addtoany",
-        "byline",
-        "post-meta",
-        "entry-meta",
-        "wp-caption",
-        "advert",
-        "tweet",
-        "related",
-        "author-info",
-        "signature",
-    ];
-    [attr(attrs, "class"), attr(attrs, "id")]
-        .into_iter()
-        .flatten()
-        .any(|v| {
-            let v = v.to_ascii_lowercase();
-            MARKERS.iter().any(|m| v.contains(m))
-        })
-}
-
-fn is_void(name: &str) -> bool {
-    matches!(
-        name,
-        "br" | "img"
-            | "hr"
-            | "input"
-            | "meta"
-            | "link"
-            | "source"
-            | "wbr"
-            | "area"
-            | "col"
-            | "param"
-            | "track"
-    )
-}
-
-/// Walks HTML, handing each block's text to `f` until it returns something.
-fn scan_html(html: &str, f: &mut impl FnMut(String) -> Option<Para>) -> Option<Para> {
-    let mut block = String::new();
-    // Segments of the current block split at single <br>: a leading byline segment is dropped.
-    let mut segments: Vec<String> = Vec::new();
-    let mut skip: Option<(String, usize)> = None;
-    let mut last_br = false;
-
-    let mut flush = |block: &mut String, segments: &mut Vec<String>| -> Option<Para> {
-        segments.push(std::mem::take(block));
-        let mut parts: Vec<String> = segments
-            .drain(..)
-            .map(|s| collapse_whitespace(&decode_entities(&s)))
-            .filter(|s| !s.is_empty())
-            .collect();
-        while parts.first().is_some_and(|p| is_boilerplate(p)) {
-            parts.remove(0);
-        }
-        if parts.is_empty() {
-            return None;
-        }
-        f(parts.join(" "))
-    };
-
-    for token in Tokens::new(html) {
-        match token {
-            Token::Open {
-                name,
-                attrs,
-                self_closing,
-            } => {
-                if let Some((skip_name, depth)) = &mut skip {
-                    if *skip_name == name && !self_closing && !is_void(&name) {
-                        *depth += 1;
-                    }
-                    continue;
-                }
-                let is_br = name == "br";
-                if is_br {
-                    if last_br {
-                        if let Some(p) = flush(&mut block, &mut segments) {
-                            return Some(p);
-                        }
-                    } else {
-                        segments.push(std::mem::take(&mut block));
-                    }
-                    last_br = true;
-                    continue;
-                }
-                if name == "img" {
-                    continue;
-                }
-                // Inline wrappers (`<br /><span><br /></span>`) do not separate two <br>s.
-                if is_block(&name) || skipped_element(&name) {
-                    last_br = false;
-                    if let Some(p) = flush(&mut block, &mut segments) {
-                        return Some(p);
-                    }
-                }
-                let ad_link = name == "a"
-                    && attr(attrs, "href").is_some_and(|h| {
-                        h.contains("feeds.feedburner.com") || h.contains("feedads.")
-                    });
-                if (skipped_element(&name) || skipped_class(attrs) || ad_link)
-                    && !self_closing
-                    && !is_void(&name)
-                {
-                    skip = Some((name, 1));
-                }
-            }
-            Token::Close { name } => {
-                if let Some((skip_name, depth)) = &mut skip {
-                    if *skip_name == name {
-                        *depth -= 1;
-                        if *depth == 0 {
-                            skip = None;
-                        }
-                    }
-                    continue;
-                }
-                if is_block(&name) {
-                    last_br = false;
-                    if let Some(p) = flush(&mut block, &mut segments) {
-                        return Some(p);
-                    }
-                } else {
-                    // Inline ends (</a>, </em>) keep words apart only where the source had space.
-                }
-            }
-            Token::Text(t) => {
-                if skip.is_none() {
-                    if !t.trim().is_empty() {
-                        last_br = false;
-                    }
-                    block.push_str(t);
-                }
-            }
-        }
-    }
-    flush(&mut block, &mut segments)
 }
 
 /// Shapes the chosen paragraph: a teaser ends cleanly, anything over the cap is cut.

@@ -7,12 +7,12 @@ use std::sync::LazyLock;
 
 use chrono::{DateTime, Utc};
 use regex::Regex;
-use scraper::{ElementRef, Html, Node, Selector};
+use scraper::{ElementRef, Html, Selector};
 use url::Url;
 
 use super::{Entry, ParseError, ParsedFeed};
 use crate::config::HtmlSelectors;
-use crate::text::date;
+use crate::text::{collapse_whitespace, date, walk_element, Rules};
 
 /// How far into the page a `<meta charset>` is looked for (HTML puts it in the first 1024 bytes;
 /// real pages are sloppier).
@@ -137,32 +137,13 @@ fn decode(bytes: &[u8]) -> String {
     encoding.decode_without_bom_handling(bytes).0.into_owned()
 }
 
-/// The element's text with scripts and styles left out, `<br>` and blocks read as spaces,
-/// whitespace collapsed.
+/// The element's text with scripts and styles left out, `<br>` and every other element's start
+/// and end read as spaces, whitespace collapsed.
 fn element_text(el: ElementRef<'_>) -> String {
-    let mut out = String::new();
-    collect_text(el, &mut out);
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-fn collect_text(el: ElementRef<'_>, out: &mut String) {
-    for child in el.children() {
-        match child.value() {
-            Node::Text(t) => out.push_str(t),
-            Node::Element(e) => {
-                let name = e.name();
-                if matches!(name, "script" | "style" | "noscript" | "template") {
-                    continue;
-                }
-                if let Some(c) = ElementRef::wrap(child) {
-                    out.push(' ');
-                    collect_text(c, out);
-                    out.push(' ');
-                }
-            }
-            _ => {}
-        }
-    }
+    walk_element(el, Rules::ELEMENT, |lines| {
+        Some(collapse_whitespace(&lines.concat()))
+    })
+    .unwrap_or_default()
 }
 
 /// The link element's href, or that of its first `a[href]` descendant.

@@ -1,15 +1,20 @@
 //! Plain text out of feed markup: entity decoding (also the double-escaped `&amp;ldquo;` that
 //! feeds are full of), tag stripping, whitespace collapsing, and dates written as text. Pure
-//! functions on `&str`; `extract`, `parse` and `render` build on them. A small streaming
-//! tokenizer lives here too, so that the summary scanner can read HTML without building a DOM.
+//! functions on `&str`; `extract`, `parse` and `render` build on them. The one HTML → text
+//! walker lives here (`walk`), over a small streaming tokenizer (`tokens`), so that the summary
+//! reads HTML without building a DOM and a scraped page's elements read the same way.
 
 pub mod date;
+mod elements;
 mod entities;
 mod tokens;
+mod walk;
 
+pub use elements::is_block;
 pub(crate) use entities::entity_len;
 pub use entities::{decode_entities, has_entity};
 pub use tokens::{attr, Token, Tokens};
+pub use walk::{walk_element, walk_html, Attrs, Breaks, Event, Rules, Walker};
 
 /// Collapses every run of whitespace (including no-break spaces) to one space and trims.
 pub fn collapse_whitespace(s: &str) -> String {
@@ -29,65 +34,12 @@ pub fn strip_tags(s: &str) -> String {
     if !s.contains('<') {
         return s.to_owned();
     }
-    let mut out = String::with_capacity(s.len());
-    for token in Tokens::new(s) {
-        match token {
-            Token::Text(t) => out.push_str(t),
-            Token::Open { name, .. } | Token::Close { name } => {
-                if is_block(&name) || name == "br" {
-                    out.push(' ');
-                }
-            }
-        }
-    }
-    out
+    walk_html(s, Rules::INLINE, |lines| Some(lines.concat())).unwrap_or_default()
 }
 
 /// A title or a name as plain text: tags stripped, entities decoded, whitespace collapsed.
 pub fn clean_inline(s: &str) -> String {
     collapse_whitespace(&decode_entities(&strip_tags(s)))
-}
-
-/// Elements that end a line of text when rendered.
-pub fn is_block(name: &str) -> bool {
-    matches!(
-        name,
-        "p" | "div"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "li"
-            | "ul"
-            | "ol"
-            | "dl"
-            | "dt"
-            | "dd"
-            | "blockquote"
-            | "pre"
-            | "table"
-            | "thead"
-            | "tbody"
-            | "tr"
-            | "td"
-            | "th"
-            | "figure"
-            | "figcaption"
-            | "section"
-            | "article"
-            | "header"
-            | "footer"
-            | "aside"
-            | "nav"
-            | "hr"
-            | "address"
-            | "center"
-            | "form"
-            | "main"
-            | "iframe"
-    )
 }
 
 #[cfg(test)]
