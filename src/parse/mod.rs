@@ -2,9 +2,13 @@
 //! HTML pages through configured CSS selectors. The result is raw: markup, entities and
 //! e-mail-style authors are left for `extract` to clean.
 
+mod convert;
+mod extensions;
 pub mod feed;
 pub mod html;
+mod json;
 pub mod repair;
+mod sniff;
 
 use chrono::{DateTime, Utc};
 

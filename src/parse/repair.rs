@@ -9,10 +9,14 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::sniff::{root_name, root_start};
 use crate::text::entity_len;
 
-/// Largest body a gzip-compressed feed may inflate to: a feed is never this big, a bomb is.
-pub const MAX_INFLATED: u64 = 16 * 1024 * 1024;
+/// Largest size a body gzipped without saying so (no `Content-Encoding`) may inflate to: a feed
+/// is never this big, a bomb is. The fetcher's `[http] max_body` bounds such a body only as
+/// sent, compressed. It stays a constant rather than `max_body` itself because `parse::feed::parse`
+/// is not given the HTTP limits by its caller.
+pub const MAX_GUNZIPPED_BODY: u64 = 16 * 1024 * 1024;
 
 /// A body rewritten as UTF-8 XML, with the names of the repairs that changed it.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +28,7 @@ pub struct Repaired {
 /// Why the repair pass gave up.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum RepairError {
-    #[error("gzip-compressed body inflates past {} MiB", MAX_INFLATED >> 20)]
+    #[error("gzip-compressed body inflates past {} MiB", MAX_GUNZIPPED_BODY >> 20)]
     TooBig,
     #[error("gzip-compressed body is corrupt: {0}")]
     Gzip(String),
@@ -37,14 +41,14 @@ pub fn is_gzip(bytes: &[u8]) -> bool {
     bytes.starts_with(&[0x1f, 0x8b])
 }
 
-/// Inflates a gzip body, refusing to produce more than `MAX_INFLATED` bytes.
+/// Inflates a gzip body, refusing to produce more than `MAX_GUNZIPPED_BODY` bytes.
 pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, RepairError> {
     let mut out = Vec::new();
     flate2::read::MultiGzDecoder::new(bytes)
-        .take(MAX_INFLATED + 1)
+        .take(MAX_GUNZIPPED_BODY + 1)
         .read_to_end(&mut out)
         .map_err(|e| RepairError::Gzip(e.to_string()))?;
-    if out.len() as u64 > MAX_INFLATED {
+    if out.len() as u64 > MAX_GUNZIPPED_BODY {
         return Err(RepairError::TooBig);
     }
     Ok(out)
@@ -228,7 +232,7 @@ pub fn fix_ampersands(text: &str) -> (String, Option<&'static str>) {
 
 /// feed-rs dispatches on `<rss version>`: a missing or unknown version is read as 2.0.
 pub fn fix_rss_version(text: &str) -> (String, Option<&'static str>) {
-    let Some(start) = find_root(text).filter(|s| text[*s..].starts_with("<rss")) else {
+    let Some(start) = root_start(text).filter(|s| text[*s..].starts_with("<rss")) else {
         return (text.to_owned(), None);
     };
     let Some(end) = text[start..].find('>').map(|e| start + e) else {
@@ -298,7 +302,7 @@ static ATOM_TEXT_TYPE: LazyLock<Regex> = LazyLock::new(|| {
 /// `<summary></summary>` ("missing text"), and a `type` other than text, html or xhtml
 /// (`text/plain`, `HTML`). Empty ones are removed, types are mapped to the nearest kind.
 pub fn fix_atom_text(text: &str) -> (String, Option<&'static str>) {
-    let is_atom = find_root(text).is_some_and(|s| text[s..].starts_with("<feed"));
+    let is_atom = root_start(text).is_some_and(|s| text[s..].starts_with("<feed"));
     if !is_atom {
         return (text.to_owned(), None);
     }
@@ -325,33 +329,13 @@ pub fn fix_atom_text(text: &str) -> (String, Option<&'static str>) {
     )
 }
 
-/// The offset of the root element's start tag (after declarations, comments, doctypes).
-fn find_root(text: &str) -> Option<usize> {
-    let mut from = 0;
-    loop {
-        let pos = from + text[from..].find('<')?;
-        let rest = &text[pos..];
-        if rest.starts_with("<!--") {
-            from = pos + rest.find("-->")? + 3;
-        } else if rest.starts_with("<?") || rest.starts_with("<!") {
-            from = pos + rest.find('>')? + 1;
-        } else {
-            return Some(pos);
-        }
-    }
-}
-
 /// A body that stops before its root element closes keeps its complete items: cut after the
 /// last `</item>` or `</entry>` and close what is open.
 pub fn close_truncated(text: &str) -> Result<(String, Option<&'static str>), RepairError> {
-    let Some(start) = find_root(text) else {
+    let Some(root) = root_name(text) else {
         return Ok((text.to_owned(), None));
     };
-    let root: String = text[start + 1..]
-        .chars()
-        .take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/')
-        .collect();
-    if root.is_empty() || is_closed(text, &root) {
+    if root.is_empty() || is_closed(text, root) {
         return Ok((text.to_owned(), None));
     }
     let cut = ["</item>", "</entry>"]
