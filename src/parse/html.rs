@@ -18,6 +18,15 @@ use crate::text::{collapse_whitespace, date, walk_element, Rules};
 /// real pages are sloppier).
 const CHARSET_SCAN: usize = 4096;
 
+/// Selectors that are the same for every page, compiled once.
+static ANCHOR: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse("a[href]").expect("a[href] is a valid selector"));
+static PAGE_TITLE: LazyLock<Selector> =
+    LazyLock::new(|| Selector::parse("title").expect("title is a valid selector"));
+static TIME: LazyLock<Selector> = LazyLock::new(|| {
+    Selector::parse("time[datetime]").expect("time[datetime] is a valid selector")
+});
+
 /// Reads every element matching `sel.item` as one post.
 pub fn scrape(html: &[u8], sel: &HtmlSelectors, base: &Url) -> Result<ParsedFeed, ParseError> {
     if html.iter().all(|b| b.is_ascii_whitespace()) {
@@ -25,93 +34,104 @@ pub fn scrape(html: &[u8], sel: &HtmlSelectors, base: &Url) -> Result<ParsedFeed
     }
     let text = decode(html);
     let doc = Html::parse_document(&text);
-    let compile = |what: &str, s: &str| {
-        Selector::parse(s).map_err(|e| {
-            ParseError::Scrape(format!("the {what} selector {s:?} is not valid CSS: {e}"))
-        })
-    };
-    let item = compile("item", &sel.item)?;
-    let title = compile("title", &sel.title)?;
-    let link = compile("link", &sel.link)?;
-    let summary = sel
-        .summary
-        .as_deref()
-        .map(|s| compile("summary", s))
-        .transpose()?;
-    let author = sel
-        .author
-        .as_deref()
-        .map(|s| compile("author", s))
-        .transpose()?;
-    let date = sel
-        .date
-        .as_deref()
-        .map(|s| compile("date", s))
-        .transpose()?;
-    let anchor = Selector::parse("a[href]").expect("a[href] is a valid selector");
+    let posts = Posts::compile(sel)?;
     let now = Utc::now();
-
     let mut matched = 0;
     let mut entries = Vec::new();
-    for el in doc.select(&item) {
+    for el in doc.select(&posts.item) {
         matched += 1;
-        let entry = Entry {
-            title: el
-                .select(&title)
-                .next()
-                .map(element_text)
-                .filter(|t| !t.is_empty()),
-            link: el
-                .select(&link)
-                .next()
-                .and_then(|l| href(l, &anchor))
-                .and_then(|h| resolve(base, &h)),
-            summary: summary
-                .as_ref()
-                .and_then(|s| el.select(s).next())
-                .map(|s| s.inner_html().trim().to_owned())
-                .filter(|s| !s.is_empty()),
-            authors: author
-                .as_ref()
-                .and_then(|s| el.select(s).next())
-                .map(element_text)
-                .map(|a| strip_by(&a).to_owned())
-                .filter(|a| !a.is_empty())
-                .into_iter()
-                .collect(),
-            published: date
-                .as_ref()
-                .and_then(|s| el.select(s).next())
-                .and_then(|d| element_date(d, now)),
-            ..Entry::default()
-        };
+        let entry = posts.read(el, base, now);
         if entry.title.is_some() || entry.link.is_some() {
             entries.push(entry);
         }
     }
-    if matched == 0 {
-        return Err(ParseError::Scrape(format!(
-            "the item selector {:?} matched nothing on the page (check it against the page's HTML)",
-            sel.item
-        )));
+    if matched == 0 || entries.is_empty() {
+        return Err(nothing_read(sel, matched));
     }
-    if entries.is_empty() {
-        return Err(ParseError::Scrape(format!(
-            "the item selector {:?} matched {matched} elements, but none held a title ({:?}) or a link ({:?})",
-            sel.item, sel.title, sel.link
-        )));
-    }
-    let page_title = Selector::parse("title").expect("title is a valid selector");
     Ok(ParsedFeed {
         link: None,
         title: doc
-            .select(&page_title)
+            .select(&PAGE_TITLE)
             .next()
             .map(element_text)
             .filter(|t| !t.is_empty()),
         authors: Vec::new(),
         entries,
     })
+}
+
+/// The configured selectors, compiled for one page.
+struct Posts {
+    item: Selector,
+    title: Selector,
+    link: Selector,
+    summary: Option<Selector>,
+    author: Option<Selector>,
+    date: Option<Selector>,
+}
+
+impl Posts {
+    fn compile(sel: &HtmlSelectors) -> Result<Posts, ParseError> {
+        let compile = |what: &str, s: &str| {
+            Selector::parse(s).map_err(|e| {
+                ParseError::Scrape(format!("the {what} selector {s:?} is not valid CSS: {e}"))
+            })
+        };
+        let optional =
+            |what: &str, s: &Option<String>| s.as_deref().map(|s| compile(what, s)).transpose();
+        Ok(Posts {
+            item: compile("item", &sel.item)?,
+            title: compile("title", &sel.title)?,
+            link: compile("link", &sel.link)?,
+            summary: optional("summary", &sel.summary)?,
+            author: optional("author", &sel.author)?,
+            date: optional("date", &sel.date)?,
+        })
+    }
+
+    /// One post: the first match of each selector inside the item element.
+    fn read(&self, el: ElementRef<'_>, base: &Url, now: DateTime<Utc>) -> Entry {
+        let first = |s: &Option<Selector>| s.as_ref().and_then(|s| el.select(s).next());
+        Entry {
+            title: el
+                .select(&self.title)
+                .next()
+                .map(element_text)
+                .filter(|t| !t.is_empty()),
+            link: el
+                .select(&self.link)
+                .next()
+                .and_then(href)
+                .and_then(|h| resolve(base, &h)),
+            summary: first(&self.summary)
+                .map(|s| s.inner_html().trim().to_owned())
+                .filter(|s| !s.is_empty()),
+            authors: first(&self.author)
+                .map(element_text)
+                .map(|a| strip_by(&a).to_owned())
+                .filter(|a| !a.is_empty())
+                .into_iter()
+                .collect(),
+            published: first(&self.date).and_then(|d| element_date(d, now)),
+            ..Entry::default()
+        }
+    }
+}
+
+/// Why a page gave no post: the item selector matched nothing, or nothing it matched held a
+/// title or a link.
+fn nothing_read(sel: &HtmlSelectors, matched: usize) -> ParseError {
+    if matched == 0 {
+        ParseError::Scrape(format!(
+            "the item selector {:?} matched nothing on the page (check it against the page's HTML)",
+            sel.item
+        ))
+    } else {
+        ParseError::Scrape(format!(
+            "the item selector {:?} matched {matched} elements, but none held a title ({:?}) or a link ({:?})",
+            sel.item, sel.title, sel.link
+        ))
+    }
 }
 
 /// The page as text: a byte-order mark or a `<meta charset>` wins, else UTF-8 (bad bytes
@@ -147,11 +167,11 @@ fn element_text(el: ElementRef<'_>) -> String {
 }
 
 /// The link element's href, or that of its first `a[href]` descendant.
-fn href(el: ElementRef<'_>, anchor: &Selector) -> Option<String> {
+fn href(el: ElementRef<'_>) -> Option<String> {
     el.value()
         .attr("href")
         .or_else(|| {
-            el.select(anchor)
+            el.select(&ANCHOR)
                 .next()
                 .and_then(|a| a.value().attr("href"))
         })
@@ -187,11 +207,10 @@ fn strip_by(s: &str) -> &str {
 /// A `datetime` attribute (on the element or a `<time>` inside it), else the element's text;
 /// relative dates ("2 days ago") are read back from `now`.
 fn element_date(el: ElementRef<'_>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    let time = Selector::parse("time[datetime]").expect("time[datetime] is a valid selector");
     el.value()
         .attr("datetime")
         .or_else(|| {
-            el.select(&time)
+            el.select(&TIME)
                 .next()
                 .and_then(|t| t.value().attr("datetime"))
         })
