@@ -213,3 +213,50 @@ fn text_value(body: &str) -> Option<String> {
     let value = decode_entities(body.trim());
     (!value.is_empty()).then_some(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn orig_link_is_keyed_by_guid_link_and_alternate_href() {
+        let feed = r#"<feed><entry><id>urn:1</id><link rel="alternate" href="https://proxy/1?a=1&amp;b=2"/>
+<feedburner:origLink><![CDATA[ https://blog.example.org/1 ]]></feedburner:origLink></entry></feed>"#;
+        let found = scan(feed.as_bytes());
+        let orig = Some(&"https://blog.example.org/1".to_owned());
+        assert_eq!(found.orig_links.get("urn:1"), orig);
+        assert_eq!(found.orig_links.get("https://proxy/1?a=1&b=2"), orig);
+        assert_eq!(found.orig_links.len(), 2);
+    }
+
+    #[test]
+    fn channel_creator_is_the_first_before_any_item() {
+        let rss = "<rss><channel><dc:creator> Ruben &amp; co </dc:creator><item>\
+                   <dc:creator>Someone else</dc:creator></item></channel></rss>";
+        assert_eq!(
+            scan(rss.as_bytes()).channel_creator.as_deref(),
+            Some("Ruben & co")
+        );
+        let rss = "<rss><channel><item><dc:creator>In an item</dc:creator></item></channel></rss>";
+        assert_eq!(scan(rss.as_bytes()).channel_creator, None);
+    }
+
+    #[test]
+    fn prefixed_links_per_rss_item_skip_rel_self() {
+        let rss = r#"<rss><channel><item><a10:link rel="self" href="https://x/feed"/>
+<a10:link href="https://x/a"/></item><item><title>b</title></item></channel></rss>"#;
+        assert_eq!(
+            scan(rss.as_bytes()).item_links,
+            [Some("https://x/a".to_owned()), None]
+        );
+    }
+
+    #[test]
+    fn an_empty_item_inside_an_item_starts_another() {
+        let rss = "<rss><channel><item><link>https://proxy/1</link><item />\
+                   <feedburner:origLink>https://x/1</feedburner:origLink></item></channel></rss>";
+        let found = scan(rss.as_bytes());
+        assert!(found.orig_links.is_empty());
+        assert_eq!(found.item_links.len(), 2);
+    }
+}
