@@ -17,4 +17,4 @@ pub mod publish; // edited draft -> published / skipped
 pub mod render; // items -> DraftView -> handlebars -> markdown
 pub mod shorten; // builtin, YOURLS, none
 pub mod store; // sled trees and the only code that touches them
-pub mod text; // HTML -> plain text, entity decoding, whitespace, word counts
+pub mod text; // HTML -> plain text (one walker), entity decoding, whitespace, dates

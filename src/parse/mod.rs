@@ -1,6 +1,8 @@
-//! Bytes -> entries. Feeds go through feed-rs after a repair pass for the common breakages;
-//! HTML pages through configured CSS selectors. The result is raw: markup, entities and
-//! e-mail-style authors are left for `extract` to clean.
+//! Bytes -> entries (`ParsedFeed`). A body is looked at first (`sniff`: its root element, JSON or
+//! not, an HTML page or not), then read: feeds through feed-rs (`feed`, `convert`, `json`), with a
+//! repair pass for the common breakages (`repair`) and a scan of the raw feed for what feed-rs
+//! drops (`extensions`); HTML pages through configured CSS selectors (`html`). The result is raw:
+//! markup, entities and e-mail-style authors are left for `extract` to clean.
 
 mod convert;
 mod extensions;
