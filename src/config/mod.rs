@@ -167,14 +167,52 @@ pub struct Filters {
     pub exclude_authors: Vec<String>,
 }
 
+/// The CSS selectors of an HTML source, compiled once when the config is read.
 #[derive(Debug, Clone)]
 pub struct HtmlSelectors {
-    pub item: String,
-    pub title: String,
-    pub link: String,
-    pub summary: Option<String>,
-    pub author: Option<String>,
-    pub date: Option<String>,
+    pub item: CssSelector,
+    pub title: CssSelector,
+    pub link: CssSelector,
+    pub summary: Option<CssSelector>,
+    pub author: Option<CssSelector>,
+    pub date: Option<CssSelector>,
+}
+
+/// A CSS selector as the config wrote it, and compiled. It shows (`Debug`, `Display`) as its
+/// text, so a source's fingerprint and messages read the selector as written.
+#[derive(Clone)]
+pub struct CssSelector {
+    text: String,
+    compiled: scraper::Selector,
+}
+
+impl CssSelector {
+    pub fn parse(text: &str) -> Result<CssSelector, scraper::error::SelectorErrorKind> {
+        Ok(CssSelector {
+            compiled: scraper::Selector::parse(text)?,
+            text: text.to_owned(),
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    pub fn compiled(&self) -> &scraper::Selector {
+        &self.compiled
+    }
+}
+
+impl std::fmt::Debug for CssSelector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&self.text, f)
+    }
+}
+
+impl std::fmt::Display for CssSelector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -34,11 +34,11 @@ pub fn scrape(html: &[u8], sel: &HtmlSelectors, base: &Url) -> Result<ParsedFeed
     }
     let text = decode(html);
     let doc = Html::parse_document(&text);
-    let posts = Posts::compile(sel)?;
+    let posts = Posts::of(sel);
     let now = Utc::now();
     let mut matched = 0;
     let mut entries = Vec::new();
-    for el in doc.select(&posts.item) {
+    for el in doc.select(posts.item) {
         matched += 1;
         let entry = posts.read(el, base, now);
         if entry.title.is_some() || entry.link.is_some() {
@@ -60,59 +60,52 @@ pub fn scrape(html: &[u8], sel: &HtmlSelectors, base: &Url) -> Result<ParsedFeed
     })
 }
 
-/// The configured selectors, compiled for one page.
-struct Posts {
-    item: Selector,
-    title: Selector,
-    link: Selector,
-    summary: Option<Selector>,
-    author: Option<Selector>,
-    date: Option<Selector>,
+/// The configured selectors of one source, as compiled when the config was read.
+struct Posts<'a> {
+    item: &'a Selector,
+    title: &'a Selector,
+    link: &'a Selector,
+    summary: Option<&'a Selector>,
+    author: Option<&'a Selector>,
+    date: Option<&'a Selector>,
 }
 
-impl Posts {
-    fn compile(sel: &HtmlSelectors) -> Result<Posts, ParseError> {
-        let compile = |what: &str, s: &str| {
-            Selector::parse(s).map_err(|e| {
-                ParseError::Scrape(format!("the {what} selector {s:?} is not valid CSS: {e}"))
-            })
-        };
-        let optional =
-            |what: &str, s: &Option<String>| s.as_deref().map(|s| compile(what, s)).transpose();
-        Ok(Posts {
-            item: compile("item", &sel.item)?,
-            title: compile("title", &sel.title)?,
-            link: compile("link", &sel.link)?,
-            summary: optional("summary", &sel.summary)?,
-            author: optional("author", &sel.author)?,
-            date: optional("date", &sel.date)?,
-        })
+impl<'a> Posts<'a> {
+    fn of(sel: &'a HtmlSelectors) -> Posts<'a> {
+        Posts {
+            item: sel.item.compiled(),
+            title: sel.title.compiled(),
+            link: sel.link.compiled(),
+            summary: sel.summary.as_ref().map(|s| s.compiled()),
+            author: sel.author.as_ref().map(|s| s.compiled()),
+            date: sel.date.as_ref().map(|s| s.compiled()),
+        }
     }
 
     /// One post: the first match of each selector inside the item element.
     fn read(&self, el: ElementRef<'_>, base: &Url, now: DateTime<Utc>) -> Entry {
-        let first = |s: &Option<Selector>| s.as_ref().and_then(|s| el.select(s).next());
+        let first = |s: Option<&Selector>| s.and_then(|s| el.select(s).next());
         Entry {
             title: el
-                .select(&self.title)
+                .select(self.title)
                 .next()
                 .map(element_text)
                 .filter(|t| !t.is_empty()),
             link: el
-                .select(&self.link)
+                .select(self.link)
                 .next()
                 .and_then(href)
                 .and_then(|h| resolve(base, &h)),
-            summary: first(&self.summary)
+            summary: first(self.summary)
                 .map(|s| s.inner_html().trim().to_owned())
                 .filter(|s| !s.is_empty()),
-            authors: first(&self.author)
+            authors: first(self.author)
                 .map(element_text)
                 .map(|a| strip_by(&a).to_owned())
                 .filter(|a| !a.is_empty())
                 .into_iter()
                 .collect(),
-            published: first(&self.date).and_then(|d| element_date(d, now)),
+            published: first(self.date).and_then(|d| element_date(d, now)),
             ..Entry::default()
         }
     }
@@ -228,10 +221,11 @@ mod tests {
     }
 
     fn sel(item: &str, title: &str, link: &str) -> HtmlSelectors {
+        let css = |s: &str| crate::config::CssSelector::parse(s).unwrap();
         HtmlSelectors {
-            item: item.into(),
-            title: title.into(),
-            link: link.into(),
+            item: css(item),
+            title: css(title),
+            link: css(link),
             summary: None,
             author: None,
             date: None,
@@ -256,8 +250,8 @@ mod tests {
     fn weblog_posts_with_dateline_links() {
         // Modelled on a hand-written weblog: h3 > a title, body div, "04 Mar 2016" dateline.
         let mut s = sel("div.weblogPost", "h3", "h3 a");
-        s.summary = Some("div.weblogPostBody".into());
-        s.date = Some(".weblogPostDisplayDate".into());
+        s.summary = Some(crate::config::CssSelector::parse("div.weblogPostBody").unwrap());
+        s.date = Some(crate::config::CssSelector::parse(".weblogPostDisplayDate").unwrap());
         let base = Url::parse("http://notes.example.org/").unwrap();
         let feed = scrape(&fixture("weblog-dateline-day-first.html"), &s, &base).unwrap();
         assert_eq!(feed.title.as_deref(), Some("Field Notes"));
@@ -282,9 +276,9 @@ mod tests {
     fn magazine_articles_with_bylines_and_month_first_dates() {
         // Modelled on a magazine-style home page: "By Name" byline, "May  3, 2016  9:12 AM PT".
         let mut s = sel("div.article", "h1", "h1");
-        s.author = Some(".column1 h3".into());
-        s.date = Some("p.dateline".into());
-        s.summary = Some(".column2 > p".into());
+        s.author = Some(crate::config::CssSelector::parse(".column1 h3").unwrap());
+        s.date = Some(crate::config::CssSelector::parse("p.dateline").unwrap());
+        s.summary = Some(crate::config::CssSelector::parse(".column2 > p").unwrap());
         let base = Url::parse("https://stack.example.com/").unwrap();
         let feed = scrape(&fixture("magazine-byline-month-first.html"), &s, &base).unwrap();
         assert_eq!(feed.entries.len(), 2);

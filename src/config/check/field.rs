@@ -13,7 +13,7 @@ use super::Checker;
 use crate::config::cron::Cron;
 use crate::config::raw::{strings, Strings};
 use crate::config::value::{parse_duration, selector_problem};
-use crate::config::ConfigError;
+use crate::config::{ConfigError, CssSelector};
 
 /// A key's text and where it is in the file, or the default's text (at the top of the file)
 /// when the key is left out.
@@ -112,7 +112,7 @@ impl Checker<'_> {
         &self,
         v: &Option<Spanned<String>>,
         key: &str,
-    ) -> Result<Option<String>, ConfigError> {
+    ) -> Result<Option<CssSelector>, ConfigError> {
         match v {
             None => Ok(None),
             Some(s) if s.get_ref().trim().is_empty() => self.err(
@@ -120,8 +120,8 @@ impl Checker<'_> {
                 key,
                 "empty selector (give one, like \"article\" or \"h2 a\")",
             ),
-            Some(s) => match scraper::Selector::parse(s.get_ref()) {
-                Ok(_) => Ok(Some(s.get_ref().clone())),
+            Some(s) => match CssSelector::parse(s.get_ref()) {
+                Ok(compiled) => Ok(Some(compiled)),
                 Err(e) => self.err(
                     s.span(),
                     key,

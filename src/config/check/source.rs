@@ -146,7 +146,7 @@ fn same_item_selector(earlier: &Source, s: &RawSource) -> bool {
     match &earlier.kind {
         SourceKind::Feed => s.item.is_none(),
         SourceKind::Html(sel) => {
-            s.item.as_ref().map(|i| i.get_ref().trim()) == Some(sel.item.trim())
+            s.item.as_ref().map(|i| i.get_ref().trim()) == Some(sel.item.as_str().trim())
         }
     }
 }
