@@ -84,6 +84,8 @@ pub enum FetchError {
     File { path: String, message: String },
     #[error("answered 304 Not Modified to a request that sent no validators (a broken server or cache); the next poll asks again")]
     UnconditionalNotModified,
+    #[error("malformed feed: gzip-compressed body is corrupt: {0}")]
+    BadGzip(String),
     /// The connection was reset or closed before the answer was complete.
     #[error("{0}")]
     Interrupted(String),
@@ -284,7 +286,12 @@ impl Fetcher {
             last_modified: header_str(header::LAST_MODIFIED),
         };
         let content_type = header_str(header::CONTENT_TYPE);
-        match self.read_body(resp).await {
+        let limit = self.cfg.max_body;
+        match self
+            .read_body(resp)
+            .await
+            .and_then(|b| inflate_unannounced(b, limit))
+        {
             Ok(body) => FetchOutcome::Fetched(Fetched {
                 body,
                 final_url: url,
@@ -354,6 +361,24 @@ fn interrupted(e: &reqwest::Error) -> bool {
         cause = c.source();
     }
     false
+}
+
+/// A body gzipped without saying so (no `Content-Encoding`, or a `.gz` file) is inflated
+/// here, bounded by the same `[http] max_body` as every other body: a bomb stops there.
+fn inflate_unannounced(body: Vec<u8>, limit: u64) -> Result<Vec<u8>, FetchError> {
+    use std::io::Read;
+    if !body.starts_with(&[0x1f, 0x8b]) {
+        return Ok(body);
+    }
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(&body[..])
+        .take(limit + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| FetchError::BadGzip(e.to_string()))?;
+    if out.len() as u64 > limit {
+        return Err(FetchError::TooLarge(limit));
+    }
+    Ok(out)
 }
 
 fn failed(error: FetchError, retry_after: Option<Duration>, moved_to: Option<Url>) -> FetchOutcome {
@@ -430,9 +455,14 @@ async fn fetch_file(url: &Url, validators: &Validators, limit: u64) -> FetchOutc
     if etag.is_some() && validators.etag == etag {
         return FetchOutcome::NotModified { moved_to: None };
     }
-    match tokio::fs::read(&path).await {
-        Ok(body) if body.len() as u64 > limit => FetchOutcome::Failed(Failure {
-            error: FetchError::TooLarge(limit),
+    let read = match tokio::fs::read(&path).await {
+        Ok(body) if body.len() as u64 > limit => Err(FetchError::TooLarge(limit)),
+        Ok(body) => inflate_unannounced(body, limit),
+        Err(e) => return failed(e.to_string()),
+    };
+    match read {
+        Err(error) => FetchOutcome::Failed(Failure {
+            error,
             retry_after: None,
             moved_to: None,
         }),
@@ -446,13 +476,42 @@ async fn fetch_file(url: &Url, validators: &Validators, limit: u64) -> FetchOutc
             content_type: None,
             moved_to: None,
         }),
-        Err(e) => failed(e.to_string()),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unannounced_gzip_body_is_inflated_within_max_body() {
+        use std::io::Write;
+        let gzip = |data: &[u8], times: usize| {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            for _ in 0..times {
+                enc.write_all(data).expect("writes to a Vec");
+            }
+            enc.finish().expect("writes to a Vec")
+        };
+        assert_eq!(
+            inflate_unannounced(gzip(b"<rss/>", 1), 1024).unwrap(),
+            b"<rss/>"
+        );
+        assert_eq!(
+            inflate_unannounced(b"<rss/>".to_vec(), 1024).unwrap(),
+            b"<rss/>"
+        );
+        // A bomb: 17 MiB of zeros in a few KB, against a 1 MiB limit.
+        let bomb = gzip(&vec![0u8; 1 << 20], 17);
+        assert_eq!(
+            inflate_unannounced(bomb, 1 << 20),
+            Err(FetchError::TooLarge(1 << 20))
+        );
+        assert!(matches!(
+            inflate_unannounced(vec![0x1f, 0x8b, 0, 1, 2], 1024),
+            Err(FetchError::BadGzip(_))
+        ));
+    }
 
     #[test]
     fn retry_after_in_seconds_and_dates() {

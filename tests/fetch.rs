@@ -243,6 +243,41 @@ async fn gzip_body_is_decompressed() {
     assert_eq!(f.body, FEED.as_bytes());
 }
 
+/// A body gzipped without a `Content-Encoding` (a misconfigured server, or a `.gz` file) is
+/// inflated, and a bomb sent that way stops at `[http] max_body` like any other body.
+#[tokio::test]
+async fn gzip_without_content_encoding_is_inflated_within_max_body() {
+    use std::io::Write;
+    let gzip = |data: &[u8]| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(data).unwrap();
+        gz.finish().unwrap()
+    };
+    let (feed, bomb) = (gzip(FEED.as_bytes()), gzip(&vec![b'<'; 10 << 20]));
+    let app = Router::new()
+        .route("/feed", get(move || async move { feed.clone() }))
+        .route("/bomb", get(move || async move { bomb.clone() }));
+    let addr = common::serve(app).await;
+    let FetchOutcome::Fetched(f) = fetch(addr, "/feed", &Validators::default()).await else {
+        panic!("the feed is fetched")
+    };
+    assert_eq!(f.body, FEED.as_bytes());
+    assert_eq!(
+        failure(fetch(addr, "/bomb", &Validators::default()).await).error,
+        FetchError::TooLarge(64 * 1024)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("feed.xml.gz");
+    std::fs::write(&file, gzip(FEED.as_bytes())).unwrap();
+    let fetcher = Fetcher::new(&common::http_config()).unwrap();
+    let local = Url::from_file_path(&file).unwrap();
+    let FetchOutcome::Fetched(f) = fetcher.fetch(&local, &Validators::default()).await else {
+        panic!("the file is read")
+    };
+    assert_eq!(f.body, FEED.as_bytes());
+}
+
 #[tokio::test]
 async fn permanent_redirect_is_recorded_temporary_is_not() {
     let app = Router::new()

@@ -18,17 +18,6 @@ pub fn parse(bytes: &[u8], base: Option<&Url>) -> Result<ParsedFeed, ParseError>
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(ParseError::Empty);
     }
-    let inflated;
-    let bytes = if repair::is_gzip(bytes) {
-        inflated = repair::gunzip(bytes).map_err(|e| ParseError::Malformed(e.to_string()))?;
-        if inflated.iter().all(|b| b.is_ascii_whitespace()) {
-            return Err(ParseError::Empty);
-        }
-        &inflated[..]
-    } else {
-        bytes
-    };
-
     // A single-byte declaration over UTF-8 bytes parses "fine" into mojibake: repair first.
     let first = if repair::mislabelled_utf8(bytes) {
         None
@@ -222,15 +211,6 @@ mod tests {
                 .flat_map(|u| u.to_be_bytes())
                 .collect();
         assert_eq!(parse(&body, None).expect("parses").entries.len(), 1);
-    }
-
-    #[test]
-    fn gzip_body_is_inflated() {
-        use std::io::Write;
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(RSS.as_bytes()).expect("writes to a Vec");
-        let gz = enc.finish().expect("writes to a Vec");
-        assert_eq!(parse(&gz, None).expect("inflated").entries.len(), 1);
     }
 
     #[test]

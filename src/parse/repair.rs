@@ -3,20 +3,12 @@
 //! feed-rs would silently turn into mojibake, before). Every repair is a plain text rewrite on a
 //! UTF-8 copy of the body, and each one that fired is named in `Repaired::fixes` for the logs.
 
-use std::io::Read;
-
 use std::sync::LazyLock;
 
 use regex::Regex;
 
 use super::sniff::{root_name, root_start};
 use crate::text::entity_len;
-
-/// Largest size a body gzipped without saying so (no `Content-Encoding`) may inflate to: a feed
-/// is never this big, a bomb is. The fetcher's `[http] max_body` bounds such a body only as
-/// sent, compressed. It stays a constant rather than `max_body` itself because `parse::feed::parse`
-/// is not given the HTTP limits by its caller.
-pub const MAX_GUNZIPPED_BODY: u64 = 16 * 1024 * 1024;
 
 /// A body rewritten as UTF-8 XML, with the names of the repairs that changed it.
 #[derive(Debug, Clone, PartialEq)]
@@ -28,30 +20,8 @@ pub struct Repaired {
 /// Why the repair pass gave up.
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum RepairError {
-    #[error("gzip-compressed body inflates past {} MiB", MAX_GUNZIPPED_BODY >> 20)]
-    TooBig,
-    #[error("gzip-compressed body is corrupt: {0}")]
-    Gzip(String),
     #[error("the body is cut short before its first complete item")]
     TruncatedEmpty,
-}
-
-/// Whether the body starts with the gzip magic number (a server that compressed without saying).
-pub fn is_gzip(bytes: &[u8]) -> bool {
-    bytes.starts_with(&[0x1f, 0x8b])
-}
-
-/// Inflates a gzip body, refusing to produce more than `MAX_GUNZIPPED_BODY` bytes.
-pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, RepairError> {
-    let mut out = Vec::new();
-    flate2::read::MultiGzDecoder::new(bytes)
-        .take(MAX_GUNZIPPED_BODY + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| RepairError::Gzip(e.to_string()))?;
-    if out.len() as u64 > MAX_GUNZIPPED_BODY {
-        return Err(RepairError::TooBig);
-    }
-    Ok(out)
 }
 
 /// The encoding label of the XML declaration, if the body starts with one (ASCII-compatible).
@@ -520,23 +490,5 @@ mod tests {
             .flat_map(|u| u.to_le_bytes())
             .collect();
         assert_eq!(to_utf8(&le).0, "<rss/>");
-    }
-
-    #[test]
-    fn gzip_is_inflated_and_capped() {
-        use std::io::Write;
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(b"<rss/>").expect("writes to a Vec");
-        let gz = enc.finish().expect("writes to a Vec");
-        assert!(is_gzip(&gz));
-        assert_eq!(gunzip(&gz).expect("valid gzip"), b"<rss/>");
-
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        let zeros = vec![0u8; 1 << 20];
-        for _ in 0..17 {
-            enc.write_all(&zeros).expect("writes to a Vec");
-        }
-        let bomb = enc.finish().expect("writes to a Vec");
-        assert_eq!(gunzip(&bomb), Err(RepairError::TooBig));
     }
 }

@@ -57,6 +57,7 @@ impl SourceError {
                 | FetchError::RedirectLoop(_)
                 | FetchError::BadRedirect(_) => "redirect",
                 FetchError::File { .. } => "file",
+                FetchError::BadGzip(_) => "malformed",
                 FetchError::UnconditionalNotModified => "not_modified",
                 FetchError::Other(_) => "other",
             },
