@@ -121,13 +121,7 @@ fn extract_entry(
         out.filtered += 1;
         return None;
     }
-    let published = match entry.published.or(entry.updated) {
-        Some(date) => date.min(cx.now),
-        None => {
-            out.undated += 1;
-            cx.now
-        }
-    };
+    let published = date_of(entry, cx.now, out);
     let key = key(
         entry,
         feed.ids_usable,
@@ -150,6 +144,17 @@ fn extract_entry(
         roundup: None,
         returned: None,
     })
+}
+
+/// Published, else updated, else now (counted as undated); never in the future.
+fn date_of(entry: &Entry, now: DateTime<Utc>, out: &mut Extracted) -> DateTime<Utc> {
+    match entry.published.or(entry.updated) {
+        Some(date) => date.min(now),
+        None => {
+            out.undated += 1;
+            now
+        }
+    }
 }
 
 fn why_unusable(e: link::LinkError) -> String {

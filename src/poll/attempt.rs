@@ -56,12 +56,23 @@ pub async fn attempt(
                 .map(|e| (e, fetched.validators, fetched.final_url.to_string()))
         }
     };
+    settle(tokio::task::spawn_blocking(job).await, source, moved_to)
+}
+
+type Parsed = Result<(Extracted, Validators, String), ParseError>;
+
+/// What the parse job's result means for the source.
+fn settle(
+    result: Result<Parsed, tokio::task::JoinError>,
+    source: &Source,
+    moved_to: Option<String>,
+) -> Attempt {
     let failed = |error| Attempt::Failed {
         error,
         retry_after: None,
         moved_to: moved_to.clone(),
     };
-    match tokio::task::spawn_blocking(job).await {
+    match result {
         Ok(Ok((extracted, _, _))) if extracted.unusable() => failed(SourceError::Unusable {
             count: extracted.dropped.len(),
             first: extracted.dropped[0].to_string(),

@@ -98,6 +98,32 @@ pub struct PublishReport {
     pub revived: Vec<String>,
 }
 
+impl PublishReport {
+    /// A report of publishing `file` that changed nothing (yet).
+    fn unchanged(
+        file: &Path,
+        title: String,
+        date: DateTime<Utc>,
+        roundup: &RoundupRef,
+        kept: usize,
+    ) -> PublishReport {
+        PublishReport {
+            file: file.to_owned(),
+            title,
+            date,
+            draft: roundup.draft.clone(),
+            kept,
+            published: 0,
+            skipped: 0,
+            updated: 0,
+            changed: 0,
+            by_hand: Vec::new(),
+            earlier: 0,
+            revived: Vec::new(),
+        }
+    }
+}
+
 /// Publishes the edited draft `file` at `now`: see the module's documentation. A file that
 /// holds nothing of this store is refused and records nothing.
 pub fn run(
@@ -134,20 +160,7 @@ pub fn run(
     let by_hand = reading.linked_items(cfg, store, &page)?;
     refuse_empty(file, store, record.as_ref(), &reading, &by_hand, foreign_id)?;
 
-    let mut report = PublishReport {
-        file: file.to_owned(),
-        title,
-        date,
-        draft: roundup.draft.clone(),
-        kept: reading.kept.len(),
-        published: 0,
-        skipped: 0,
-        updated: 0,
-        changed: 0,
-        by_hand: Vec::new(),
-        earlier: 0,
-        revived: Vec::new(),
-    };
+    let mut report = PublishReport::unchanged(file, title, date, &roundup, reading.kept.len());
     let digest = record::hash(&text);
     if record
         .as_ref()
