@@ -230,7 +230,10 @@ pub fn command_name(cmd: &Command) -> &'static str {
 // ------------------------------------------------------------------------------------- items
 
 pub fn select_items(store: &Store, state: StateFilter) -> anyhow::Result<Vec<Item>> {
-    let mut items = store.items()?;
+    let mut items = match state {
+        StateFilter::Unseen => store.unseen_items()?,
+        _ => store.items()?,
+    };
     items.retain(|i| match state {
         StateFilter::All => true,
         StateFilter::Unseen => i.state == ItemState::Unseen,

@@ -1,6 +1,11 @@
-//! The `items` tree (key -> Item) and the two link indexes that find an item again: `links`
-//! (the link as the feed gave it -> key) and `alike` (its comparable form, see
-//! `extract::link::comparable` -> key). Polls upsert here; draft, publish and skip replace.
+//! The `items` tree (key -> Item), the index of the unseen ones (`unseen`: key -> nothing) and
+//! the two link indexes that find an item again: `links` (the link as the feed gave it -> key)
+//! and `alike` (its comparable form, see `extract::link::comparable` -> key). Polls upsert
+//! here; draft, publish and skip replace.
+//!
+//! The `unseen` index is written before an item becomes unseen and cleared after it stops
+//! being so: a crash in between leaves a key too many (skipped when read), never an unseen
+//! item missing from a draft.
 
 use std::collections::HashMap;
 
@@ -80,13 +85,10 @@ impl Store {
                 alike.insert(c.as_bytes(), key.as_bytes());
             }
         }
-        let mut items = sled::Batch::default();
-        for (key, item) in &pending_items {
-            items.insert(key.as_bytes(), to_json(item));
-        }
+        let items: Vec<&Item> = pending_items.values().collect();
         self.links.apply_batch(links).map_err(|e| self.io(e))?;
         self.alike.apply_batch(alike).map_err(|e| self.io(e))?;
-        self.items.apply_batch(items).map_err(|e| self.io(e))?;
+        self.write_items(&items)?;
         Ok(reports)
     }
 
@@ -178,10 +180,57 @@ impl Store {
             .writing
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.write_items(&items.iter().collect::<Vec<_>>())
+    }
+
+    /// Every unseen item, in key order, read through the `unseen` index: the published and
+    /// skipped items, however many, are not read.
+    pub fn unseen_items(&self) -> Result<Vec<Item>, StoreError> {
+        let mut out = Vec::new();
+        for key in self.unseen.iter().keys() {
+            let key = key.map_err(|e| self.io(e))?;
+            if let Some(v) = self.items.get(&key).map_err(|e| self.io(e))? {
+                let item: Item = self.decode("items", &v)?;
+                if item.state == ItemState::Unseen {
+                    out.push(item);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Writes `items` and keeps the `unseen` index in step: keys that become unseen are
+    /// indexed before the items are written, keys that stop being unseen are dropped after.
+    fn write_items(&self, items: &[&Item]) -> Result<(), StoreError> {
+        let mut index = sled::Batch::default();
+        let mut unindex = sled::Batch::default();
         let mut batch = sled::Batch::default();
         for item in items {
+            if item.state == ItemState::Unseen {
+                index.insert(item.key.as_bytes(), &[]);
+            } else {
+                unindex.remove(item.key.as_bytes());
+            }
             batch.insert(item.key.as_bytes(), to_json(item));
         }
-        self.items.apply_batch(batch).map_err(|e| self.io(e))
+        self.unseen.apply_batch(index).map_err(|e| self.io(e))?;
+        self.items.apply_batch(batch).map_err(|e| self.io(e))?;
+        self.unseen.apply_batch(unindex).map_err(|e| self.io(e))
+    }
+
+    /// Builds the `unseen` index of a store made before it existed: once, on opening.
+    pub(super) fn index_states(&self) -> Result<(), StoreError> {
+        const INDEXED: &str = "unseen_indexed";
+        if self.meta_at::<bool>(INDEXED)?.unwrap_or(false) {
+            return Ok(());
+        }
+        let mut index = sled::Batch::default();
+        for item in self.items()? {
+            if item.state == ItemState::Unseen {
+                index.insert(item.key.as_bytes(), &[]);
+            }
+        }
+        self.unseen.apply_batch(index).map_err(|e| self.io(e))?;
+        self.put_meta_at(INDEXED, &true)
     }
 }

@@ -1,5 +1,5 @@
 //! The sled store and the only code that touches it. Trees:
-//! `items` (key -> Item), `links` (canonical link -> key), `alike` (the comparable form of a
+//! `items` (key -> Item), `unseen` (the keys of the unseen items), `links` (canonical link -> key), `alike` (the comparable form of a
 //! link, see `extract::link::comparable` -> key), `sources` (name -> SourceState),
 //! `codes` (short code -> URL), `urls` (URL -> short code), `drafts` (draft id -> record),
 //! `meta` (counters, the window, which draft a file holds).
@@ -63,6 +63,9 @@ pub struct Store {
     writing: Arc<Mutex<()>>,
     db: sled::Db,
     items: sled::Tree,
+    /// The keys of the items that are unseen: what a draft selects from, read without
+    /// touching the published and skipped items (see `items::unseen_items`).
+    unseen: sled::Tree,
     links: sled::Tree,
     alike: sled::Tree,
     drafts: sled::Tree,
@@ -111,8 +114,9 @@ impl Store {
                 cause,
             })
         };
-        Ok(Store {
+        let store = Store {
             items: tree("items")?,
+            unseen: tree("unseen")?,
             links: tree("links")?,
             alike: tree("alike")?,
             drafts: tree("drafts")?,
@@ -123,7 +127,9 @@ impl Store {
             path: path.to_owned(),
             writing: Arc::new(Mutex::new(())),
             db,
-        })
+        };
+        store.index_states()?;
+        Ok(store)
     }
 
     pub fn path(&self) -> &Path {
@@ -307,5 +313,38 @@ mod tests {
         let r = store.upsert_items(&[item("k1", "https://a/p")]).unwrap();
         assert_eq!(r.new, 1);
         assert_eq!(store.item("k1").unwrap().unwrap().link, "https://a/p");
+    }
+
+    #[test]
+    fn the_unseen_index_follows_every_state_change_and_is_built_for_old_stores() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        {
+            let store = Store::open(&path).unwrap();
+            let items = [item("a", "https://a/1"), item("b", "https://a/2")];
+            store.upsert_items(&items).unwrap();
+            let keys = |s: &Store| {
+                s.unseen_items()
+                    .unwrap()
+                    .into_iter()
+                    .map(|i| i.key)
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(keys(&store), ["a", "b"]);
+            let mut published = store.item("a").unwrap().unwrap();
+            published.state = ItemState::Published;
+            store.put_items(&[published.clone()]).unwrap();
+            assert_eq!(keys(&store), ["b"]);
+            assert_eq!(store.unseen.len(), 1, "a published key leaves the index");
+            published.state = ItemState::Unseen;
+            store.put_items(&[published]).unwrap();
+            assert_eq!(keys(&store), ["a", "b"]);
+            // A store from before the index: no index, no mark that it was built.
+            store.unseen.clear().unwrap();
+            store.meta.remove("unseen_indexed").unwrap();
+            store.flush().unwrap();
+        }
+        let reopened = Store::open(&path).unwrap();
+        assert_eq!(reopened.unseen_items().unwrap().len(), 2);
     }
 }
