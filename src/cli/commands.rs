@@ -251,10 +251,7 @@ pub fn select_items(store: &Store, state: StateFilter) -> anyhow::Result<Vec<Ite
 // ------------------------------------------------------------------------------------- sources
 
 fn source_rows(env: &Env) -> anyhow::Result<Vec<SourceJson>> {
-    let mut counts = std::collections::HashMap::<String, usize>::new();
-    for item in env.store.items()? {
-        *counts.entry(item.source).or_default() += 1;
-    }
+    let counts = env.store.item_counts()?;
     env.cfg
         .sources
         .iter()

@@ -3,11 +3,14 @@
 //! and `alike` (its comparable form, see `extract::link::comparable` -> key). Polls upsert
 //! here; draft, publish and skip replace.
 //!
+//! `counts` keeps how many items each source name brought, added to as new items are stored
+//! (after them: a crash in between undercounts by a poll's worth, a figure shown, never used).
+//!
 //! The `unseen` index is written before an item becomes unseen and cleared after it stops
 //! being so: a crash in between leaves a key too many (skipped when read), never an unseen
 //! item missing from a draft.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use crate::extract::link::comparable;
 use crate::item::{Item, ItemState};
@@ -43,12 +46,14 @@ impl Store {
         let mut pending_items: HashMap<String, Item> = HashMap::new();
         let mut pending_links: HashMap<String, String> = HashMap::new();
         let mut reports = Vec::with_capacity(groups.len());
+        let mut new_by_source: BTreeMap<&str, u64> = BTreeMap::new();
         for group in groups {
             let mut report = Upsert::default();
             for incoming in group.iter() {
                 let Some(old) = self.lookup(incoming, &pending_items, &pending_links)? else {
                     pending_links.insert(incoming.link.clone(), incoming.key.clone());
                     pending_items.insert(incoming.key.clone(), incoming.clone());
+                    *new_by_source.entry(incoming.source.as_str()).or_default() += 1;
                     report.new += 1;
                     continue;
                 };
@@ -89,6 +94,7 @@ impl Store {
         self.links.apply_batch(links).map_err(|e| self.io(e))?;
         self.alike.apply_batch(alike).map_err(|e| self.io(e))?;
         self.write_items(&items)?;
+        self.add_counts(&new_by_source)?;
         Ok(reports)
     }
 
@@ -218,19 +224,56 @@ impl Store {
         self.unseen.apply_batch(unindex).map_err(|e| self.io(e))
     }
 
-    /// Builds the `unseen` index of a store made before it existed: once, on opening.
-    pub(super) fn index_states(&self) -> Result<(), StoreError> {
-        const INDEXED: &str = "unseen_indexed";
-        if self.meta_at::<bool>(INDEXED)?.unwrap_or(false) {
+    /// How many items each source name has brought, in all states.
+    pub fn item_counts(&self) -> Result<HashMap<String, usize>, StoreError> {
+        self.counts
+            .iter()
+            .map(|r| {
+                let (k, v) = r.map_err(|e| self.io(e))?;
+                Ok((
+                    String::from_utf8_lossy(&k).into_owned(),
+                    count_of(&v) as usize,
+                ))
+            })
+            .collect()
+    }
+
+    fn add_counts(&self, new_by_source: &BTreeMap<&str, u64>) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for (name, n) in new_by_source {
+            let old = self.counts.get(name.as_bytes()).map_err(|e| self.io(e))?;
+            let total = old.map_or(0, |v| count_of(&v)) + n;
+            batch.insert(name.as_bytes(), &total.to_be_bytes());
+        }
+        self.counts.apply_batch(batch).map_err(|e| self.io(e))
+    }
+
+    /// Builds the `unseen` index and the `counts` of a store made before they existed: once,
+    /// on opening, in one read of every item.
+    pub(super) fn build_indexes(&self) -> Result<(), StoreError> {
+        const BUILT: &str = "indexes_built";
+        if self.meta_at::<bool>(BUILT)?.unwrap_or(false) {
             return Ok(());
         }
         let mut index = sled::Batch::default();
+        let mut counts: BTreeMap<String, u64> = BTreeMap::new();
         for item in self.items()? {
             if item.state == ItemState::Unseen {
                 index.insert(item.key.as_bytes(), &[]);
             }
+            *counts.entry(item.source).or_default() += 1;
+        }
+        let mut batch = sled::Batch::default();
+        for (name, n) in &counts {
+            batch.insert(name.as_bytes(), &n.to_be_bytes());
         }
         self.unseen.apply_batch(index).map_err(|e| self.io(e))?;
-        self.put_meta_at(INDEXED, &true)
+        self.counts.apply_batch(batch).map_err(|e| self.io(e))?;
+        self.put_meta_at(BUILT, &true)
     }
+}
+
+/// A count as `counts` keeps it: eight big-endian bytes.
+fn count_of(bytes: &[u8]) -> u64 {
+    bytes.try_into().map(u64::from_be_bytes).unwrap_or(0)
 }

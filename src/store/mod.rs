@@ -1,5 +1,6 @@
 //! The sled store and the only code that touches it. Trees:
-//! `items` (key -> Item), `unseen` (the keys of the unseen items), `links` (canonical link -> key), `alike` (the comparable form of a
+//! `items` (key -> Item), `unseen` (the keys of the unseen items), `counts`
+//! (source name -> how many items it brought), `links` (canonical link -> key), `alike` (the comparable form of a
 //! link, see `extract::link::comparable` -> key), `sources` (name -> SourceState),
 //! `codes` (short code -> URL), `urls` (URL -> short code), `drafts` (draft id -> record),
 //! `meta` (counters, the window, which draft a file holds).
@@ -66,6 +67,8 @@ pub struct Store {
     /// The keys of the items that are unseen: what a draft selects from, read without
     /// touching the published and skipped items (see `items::unseen_items`).
     unseen: sled::Tree,
+    /// How many items each source name has brought (`sources` shows it without reading them).
+    counts: sled::Tree,
     links: sled::Tree,
     alike: sled::Tree,
     drafts: sled::Tree,
@@ -117,6 +120,7 @@ impl Store {
         let store = Store {
             items: tree("items")?,
             unseen: tree("unseen")?,
+            counts: tree("counts")?,
             links: tree("links")?,
             alike: tree("alike")?,
             drafts: tree("drafts")?,
@@ -128,7 +132,7 @@ impl Store {
             writing: Arc::new(Mutex::new(())),
             db,
         };
-        store.index_states()?;
+        store.build_indexes()?;
         Ok(store)
     }
 
@@ -316,6 +320,28 @@ mod tests {
     }
 
     #[test]
+    fn counts_of_items_by_source_follow_what_is_stored() {
+        let (_dir, store) = {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(&dir.path().join("db")).unwrap();
+            (dir, store)
+        };
+        let mut b = item("b", "https://b/1");
+        b.source = "B".into();
+        store
+            .upsert_groups(&[&[item("a", "https://a/1"), item("a2", "https://a/2")], &[b]])
+            .unwrap();
+        // Known again (by key, or by link through another source): not counted twice.
+        let mut again = item("x", "https://a/1");
+        again.source = "B".into();
+        store
+            .upsert_items(&[item("a", "https://a/1"), again])
+            .unwrap();
+        let counts = store.item_counts().unwrap();
+        assert_eq!((counts["A"], counts["B"], counts.len()), (2, 1, 2));
+    }
+
+    #[test]
     fn the_unseen_index_follows_every_state_change_and_is_built_for_old_stores() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db");
@@ -341,10 +367,12 @@ mod tests {
             assert_eq!(keys(&store), ["a", "b"]);
             // A store from before the index: no index, no mark that it was built.
             store.unseen.clear().unwrap();
-            store.meta.remove("unseen_indexed").unwrap();
+            store.counts.clear().unwrap();
+            store.meta.remove("indexes_built").unwrap();
             store.flush().unwrap();
         }
         let reopened = Store::open(&path).unwrap();
         assert_eq!(reopened.unseen_items().unwrap().len(), 2);
+        assert_eq!(reopened.item_counts().unwrap()["A"], 2);
     }
 }
