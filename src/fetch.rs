@@ -423,29 +423,19 @@ fn parse_retry_after(v: &str) -> Option<Duration> {
 /// `file://` sources: read from disk, bounded like a body; the file's size and modification
 /// time act as its validator so an unchanged file is "not modified".
 async fn fetch_file(url: &Url, validators: &Validators, limit: u64) -> FetchOutcome {
-    let failed = |message: String| {
-        FetchOutcome::Failed(Failure {
-            error: FetchError::File {
-                path: url.path().to_owned(),
-                message,
-            },
-            retry_after: None,
-            moved_to: None,
-        })
+    let unreadable = |message: String| {
+        let path = url.path().to_owned();
+        failed(FetchError::File { path, message }, None, None)
     };
     let Ok(path) = url.to_file_path() else {
-        return failed("not a local path".into());
+        return unreadable("not a local path".into());
     };
     let meta = match tokio::fs::metadata(&path).await {
         Ok(m) => m,
-        Err(e) => return failed(e.to_string()),
+        Err(e) => return unreadable(e.to_string()),
     };
     if meta.len() > limit {
-        return FetchOutcome::Failed(Failure {
-            error: FetchError::TooLarge(limit),
-            retry_after: None,
-            moved_to: None,
-        });
+        return failed(FetchError::TooLarge(limit), None, None);
     }
     let stamp = meta
         .modified()
@@ -458,14 +448,10 @@ async fn fetch_file(url: &Url, validators: &Validators, limit: u64) -> FetchOutc
     let read = match tokio::fs::read(&path).await {
         Ok(body) if body.len() as u64 > limit => Err(FetchError::TooLarge(limit)),
         Ok(body) => inflate_unannounced(body, limit),
-        Err(e) => return failed(e.to_string()),
+        Err(e) => return unreadable(e.to_string()),
     };
     match read {
-        Err(error) => FetchOutcome::Failed(Failure {
-            error,
-            retry_after: None,
-            moved_to: None,
-        }),
+        Err(error) => failed(error, None, None),
         Ok(body) => FetchOutcome::Fetched(Fetched {
             body,
             final_url: url.clone(),

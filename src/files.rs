@@ -29,16 +29,13 @@ pub fn write_atomically(path: &Path, bytes: &[u8], access: Access) -> std::io::R
     let mut builder = tempfile::Builder::new();
     builder.prefix(&prefix).suffix(".tmp");
     #[cfg(unix)]
-    let kept;
-    #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        kept = match (std::fs::metadata(path), access) {
+        builder.permissions(match (std::fs::metadata(path), access) {
             (_, Access::Private) => std::fs::Permissions::from_mode(0o600),
             (Ok(meta), Access::Shared) => meta.permissions(),
             (Err(_), Access::Shared) => std::fs::Permissions::from_mode(0o644),
-        };
-        builder.permissions(kept);
+        });
     }
     let mut tmp = builder.tempfile_in(&dir)?;
     tmp.write_all(bytes)?;
