@@ -77,8 +77,9 @@ pub async fn run(
     let mut results = stream::iter(tasks).buffer_unordered(cfg.http.concurrency);
 
     // Results go to the writer, which stores them a group at a time while fetching and
-    // parsing go on.
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, Attempt)>();
+    // parsing go on. The channel is bounded: when storing falls behind, fetching waits rather
+    // than piling parsed items up in memory.
+    let (tx, rx) = tokio::sync::mpsc::channel::<(usize, Attempt)>(writer::WRITE_GROUP * 2);
     let writer = {
         let (store, bar) = (store.clone(), bar.clone());
         let known = writer::Sources {
@@ -89,7 +90,7 @@ pub async fn run(
         tokio::task::spawn_blocking(move || writer::write_results(&store, known, rx, &bar, now))
     };
     while let Some(done) = results.next().await {
-        if tx.send(done).is_err() {
+        if tx.send(done).await.is_err() {
             break; // the writer stopped on a store error, which it returns
         }
     }

@@ -2,9 +2,9 @@
 //! at a time (their items in batches, then their states) while fetching and parsing go on,
 //! and returns the per-source reports.
 
-use std::sync::mpsc::Receiver;
-
 use chrono::{DateTime, Utc};
+use tokio::sync::mpsc::error::TryRecvError;
+use tokio::sync::mpsc::Receiver;
 
 use crate::config::Source;
 use crate::item::Item;
@@ -13,8 +13,12 @@ use crate::store::{SourceState, Store, StoreError};
 use super::report::{SourceOutcome, SourceReport};
 use super::state::{advance, Attempt};
 
-/// Sources stored together in one pair of batches, at most.
-const WRITE_GROUP: usize = 64;
+/// Sources stored together in one set of batches, at most.
+pub const WRITE_GROUP: usize = 64;
+
+/// How long a group waits for more sources after its first: a poll of many sources stores
+/// them in few groups, and a poll of one is stored at once when its fetch ends.
+const GROUP_WAIT: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// What the writer needs to know of the sources, by their index in the config.
 pub struct Sources {
@@ -29,14 +33,14 @@ pub struct Sources {
 pub fn write_results(
     store: &Store,
     mut known: Sources,
-    rx: Receiver<(usize, Attempt)>,
+    mut rx: Receiver<(usize, Attempt)>,
     bar: &indicatif::ProgressBar,
     now: DateTime<Utc>,
 ) -> Result<Vec<SourceReport>, StoreError> {
     let mut reports: Vec<Option<SourceReport>> = vec![None; known.sources.len()];
     let ids: Vec<String> = known.sources.iter().map(Source::id).collect();
-    while let Ok(first) = rx.recv() {
-        let group = next_group(first, &rx);
+    while let Some(first) = rx.blocking_recv() {
+        let group = next_group(first, &mut rx);
         let items: Vec<&[Item]> = group
             .iter()
             .map(|(_, a)| match a {
@@ -62,13 +66,27 @@ pub fn write_results(
     Ok(reports.into_iter().flatten().collect())
 }
 
-/// `first`, and whatever else has arrived, up to a group.
-fn next_group(first: (usize, Attempt), rx: &Receiver<(usize, Attempt)>) -> Vec<(usize, Attempt)> {
+/// `first`, and what arrives after it within `GROUP_WAIT`, up to a group: each group costs
+/// sled a write of its log buffer per tree, so a few large groups cost less than many small.
+fn next_group(
+    first: (usize, Attempt),
+    rx: &mut Receiver<(usize, Attempt)>,
+) -> Vec<(usize, Attempt)> {
+    let deadline = tokio::time::Instant::now() + GROUP_WAIT;
+    let runtime = tokio::runtime::Handle::current();
     let mut group = vec![first];
     while group.len() < WRITE_GROUP {
-        match rx.try_recv() {
-            Ok(done) => group.push(done),
-            Err(_) => break,
+        let next = match rx.try_recv() {
+            Ok(done) => Some(done),
+            Err(TryRecvError::Disconnected) => None,
+            Err(TryRecvError::Empty) => runtime
+                .block_on(tokio::time::timeout_at(deadline, rx.recv()))
+                .ok()
+                .flatten(),
+        };
+        match next {
+            Some(done) => group.push(done),
+            None => break,
         }
     }
     group

@@ -4,50 +4,65 @@
 
 /// Characters escaped wherever they appear: both kramdown and CommonMark honour a backslash
 /// before each of them.
-const ALWAYS: &[char] = &[
-    '\\', '`', '*', '_', '[', ']', '<', '>', '#', '|', '~', '{', '}',
-];
+fn always_escaped(b: u8) -> bool {
+    matches!(
+        b,
+        b'\\' | b'`' | b'*' | b'_' | b'[' | b']' | b'<' | b'>' | b'#' | b'|' | b'~' | b'{' | b'}'
+    )
+}
 
 /// Escapes one value for markdown. Newlines and runs of whitespace collapse to one space, and
 /// leading or trailing whitespace goes (four leading spaces would start a code block).
 pub fn markdown(raw: &str) -> String {
     let text = collapse(raw);
-    let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len() + 8);
-    for (i, &c) in chars.iter().enumerate() {
-        let next = chars.get(i + 1).copied();
-        let escape = ALWAYS.contains(&c)
-            || (i == 0 && starts_block(&chars))
-            || (c == '!' && next == Some('['))
-            || (c == '$' && next == Some('$'));
-        if c == '&' && starts_entity(&chars[i + 1..]) {
-            // An entity (`&lt;`, `&#60;`) would render as the character it names.
-            out.push_str("&amp;");
-            continue;
-        }
-        if escape {
-            out.push('\\');
-        }
-        out.push(c);
+    if starts_block(&text) {
+        out.push('\\');
     }
+    // Every character that may need a backslash is ASCII: the text between them is copied whole.
+    let bytes = text.as_bytes();
+    let mut copied = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let next = bytes.get(i + 1).copied();
+        let escape = match b {
+            b'&' => {
+                if starts_entity(&text[i + 1..]) {
+                    // An entity (`&lt;`, `&#60;`) would render as the character it names.
+                    out.push_str(&text[copied..i]);
+                    out.push_str("&amp;");
+                    copied = i + 1;
+                }
+                false
+            }
+            b'!' => next == Some(b'['),
+            b'$' => next == Some(b'$'),
+            _ => always_escaped(b),
+        };
+        if escape {
+            out.push_str(&text[copied..i]);
+            out.push('\\');
+            copied = i;
+        }
+    }
+    out.push_str(&text[copied..]);
     escape_ordered_list(&mut out);
     out
 }
 
 /// `&lt;`, `&#60;`, `&#x3c;`: a name or number then `;`.
-fn starts_entity(rest: &[char]) -> bool {
+fn starts_entity(rest: &str) -> bool {
     let name = rest
-        .iter()
-        .take_while(|c| c.is_ascii_alphanumeric() || **c == '#')
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'#')
         .count();
-    name > 0 && rest.get(name) == Some(&';')
+    name > 0 && rest.as_bytes().get(name) == Some(&b';')
 }
 
 /// Whether a line starting with these characters would open a block: a list (`-`, `+`), a setext
 /// underline or rule (`=`, `-`), a kramdown definition (`:`). Quotes, headings and `*` rules are
 /// escaped everywhere already.
-fn starts_block(chars: &[char]) -> bool {
-    matches!(chars.first(), Some('-' | '+' | '=' | ':'))
+fn starts_block(text: &str) -> bool {
+    matches!(text.as_bytes().first(), Some(b'-' | b'+' | b'=' | b':'))
 }
 
 /// `1. text` or `1) text` at the start would become an ordered list: escape the punctuation.
@@ -63,7 +78,24 @@ fn escape_ordered_list(out: &mut String) {
 pub fn collapse(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut space = false;
-    for c in raw.chars() {
+    let mut rest = raw;
+    while let Some(c) = rest.chars().next() {
+        // A run of printable ASCII is copied whole; anything else is looked at a character at
+        // a time.
+        let plain = rest
+            .bytes()
+            .position(|b| !(b.is_ascii_graphic()))
+            .unwrap_or(rest.len());
+        if plain > 0 {
+            if space {
+                out.push(' ');
+                space = false;
+            }
+            out.push_str(&rest[..plain]);
+            rest = &rest[plain..];
+            continue;
+        }
+        rest = &rest[c.len_utf8()..];
         if c.is_whitespace() {
             space = !out.is_empty();
         } else if c.is_control() {

@@ -15,7 +15,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::extract::link::comparable;
 use crate::item::{Item, ItemState};
 
-use super::{to_json, Store, StoreError};
+use super::{to_json, Store, StoreError, Writes};
 
 /// What storing one batch of extracted items did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -82,8 +82,8 @@ impl Store {
             }
             reports.push(report);
         }
-        let mut links = sled::Batch::default();
-        let mut alike = sled::Batch::default();
+        let mut links = Writes::default();
+        let mut alike = Writes::default();
         for (link, key) in &pending_links {
             links.insert(link.as_bytes(), key.as_bytes());
             if let Some(c) = comparable(link) {
@@ -91,8 +91,8 @@ impl Store {
             }
         }
         let items: Vec<&Item> = pending_items.values().collect();
-        self.links.apply_batch(links).map_err(|e| self.io(e))?;
-        self.alike.apply_batch(alike).map_err(|e| self.io(e))?;
+        self.apply(&self.links, links)?;
+        self.apply(&self.alike, alike)?;
         self.write_items(&items)?;
         self.add_counts(&new_by_source)?;
         Ok(reports)
@@ -208,20 +208,20 @@ impl Store {
     /// Writes `items` and keeps the `unseen` index in step: keys that become unseen are
     /// indexed before the items are written, keys that stop being unseen are dropped after.
     fn write_items(&self, items: &[&Item]) -> Result<(), StoreError> {
-        let mut index = sled::Batch::default();
-        let mut unindex = sled::Batch::default();
-        let mut batch = sled::Batch::default();
+        let mut index = Writes::default();
+        let mut unindex = Writes::default();
+        let mut batch = Writes::default();
         for item in items {
             if item.state == ItemState::Unseen {
-                index.insert(item.key.as_bytes(), &[]);
+                index.insert(item.key.as_bytes(), []);
             } else {
                 unindex.remove(item.key.as_bytes());
             }
             batch.insert(item.key.as_bytes(), to_json(item));
         }
-        self.unseen.apply_batch(index).map_err(|e| self.io(e))?;
-        self.items.apply_batch(batch).map_err(|e| self.io(e))?;
-        self.unseen.apply_batch(unindex).map_err(|e| self.io(e))
+        self.apply(&self.unseen, index)?;
+        self.apply(&self.items, batch)?;
+        self.apply(&self.unseen, unindex)
     }
 
     /// How many items each source name has brought, in all states.
@@ -239,13 +239,13 @@ impl Store {
     }
 
     fn add_counts(&self, new_by_source: &BTreeMap<&str, u64>) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
+        let mut batch = Writes::default();
         for (name, n) in new_by_source {
             let old = self.counts.get(name.as_bytes()).map_err(|e| self.io(e))?;
             let total = old.map_or(0, |v| count_of(&v)) + n;
-            batch.insert(name.as_bytes(), &total.to_be_bytes());
+            batch.insert(name.as_bytes(), total.to_be_bytes());
         }
-        self.counts.apply_batch(batch).map_err(|e| self.io(e))
+        self.apply(&self.counts, batch)
     }
 
     /// Builds the `unseen` index and the `counts` of a store made before they existed: once,
@@ -255,20 +255,20 @@ impl Store {
         if self.meta_at::<bool>(BUILT)?.unwrap_or(false) {
             return Ok(());
         }
-        let mut index = sled::Batch::default();
+        let mut index = Writes::default();
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
         for item in self.items()? {
             if item.state == ItemState::Unseen {
-                index.insert(item.key.as_bytes(), &[]);
+                index.insert(item.key.as_bytes(), []);
             }
             *counts.entry(item.source).or_default() += 1;
         }
-        let mut batch = sled::Batch::default();
+        let mut batch = Writes::default();
         for (name, n) in &counts {
-            batch.insert(name.as_bytes(), &n.to_be_bytes());
+            batch.insert(name.as_bytes(), n.to_be_bytes());
         }
-        self.unseen.apply_batch(index).map_err(|e| self.io(e))?;
-        self.counts.apply_batch(batch).map_err(|e| self.io(e))?;
+        self.apply(&self.unseen, index)?;
+        self.apply(&self.counts, batch)?;
         self.put_meta_at(BUILT, &true)
     }
 }

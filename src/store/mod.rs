@@ -56,6 +56,10 @@ fn sled_message(e: &sled::Error) -> String {
     }
 }
 
+/// What sled may keep of the store in memory (its default is 1 GiB): a daemon running for
+/// years stays this size; a poll or a draft reads what it needs from the OS's file cache.
+const CACHE_BYTES: u64 = 32 << 20;
+
 #[derive(Clone)]
 pub struct Store {
     path: PathBuf,
@@ -97,20 +101,24 @@ impl Store {
         }
         // sled 0.34 reports a held lock as an `Other` I/O error whose text is the only sign of
         // it (sled/src/config.rs); `WouldBlock` is what the lock call itself gives.
-        let db = sled::Config::new().path(path).open().map_err(|e| match e {
-            sled::Error::Io(ref io)
-                if io.kind() == std::io::ErrorKind::WouldBlock
-                    || io.to_string().contains("could not acquire lock") =>
-            {
-                StoreError::Locked {
-                    path: path.to_owned(),
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(CACHE_BYTES)
+            .open()
+            .map_err(|e| match e {
+                sled::Error::Io(ref io)
+                    if io.kind() == std::io::ErrorKind::WouldBlock
+                        || io.to_string().contains("could not acquire lock") =>
+                {
+                    StoreError::Locked {
+                        path: path.to_owned(),
+                    }
                 }
-            }
-            cause => StoreError::Open {
-                path: path.to_owned(),
-                cause,
-            },
-        })?;
+                cause => StoreError::Open {
+                    path: path.to_owned(),
+                    cause,
+                },
+            })?;
         let tree = |name: &str| {
             db.open_tree(name).map_err(|cause| StoreError::Open {
                 path: path.to_owned(),
@@ -159,9 +167,37 @@ impl Store {
         })
     }
 
+    /// Applies `writes` to `tree` as one atomic batch; nothing at all when there are none
+    /// (sled seals and writes its log buffer for every batch, even an empty one).
+    fn apply(&self, tree: &sled::Tree, writes: Writes) -> Result<(), StoreError> {
+        if writes.len == 0 {
+            return Ok(());
+        }
+        tree.apply_batch(writes.batch).map_err(|e| self.io(e))
+    }
+
     /// Forces everything written so far to disk.
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map(|_| ()).map_err(|e| self.io(e))
+    }
+}
+
+/// A `sled::Batch` that knows whether it holds anything.
+#[derive(Default)]
+struct Writes {
+    batch: sled::Batch,
+    len: usize,
+}
+
+impl Writes {
+    fn insert(&mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
+        self.batch.insert(key.as_ref(), value.as_ref());
+        self.len += 1;
+    }
+
+    fn remove(&mut self, key: impl AsRef<[u8]>) {
+        self.batch.remove(key.as_ref());
+        self.len += 1;
     }
 }
 

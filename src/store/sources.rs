@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{to_json, Store, StoreError};
+use super::{to_json, Store, StoreError, Writes};
 
 /// The last outcome of a source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -100,10 +100,10 @@ impl Store {
 
     /// Several sources' states in one batch, each under its `Source::id`.
     pub fn put_source_states(&self, states: &[(&str, SourceState)]) -> Result<(), StoreError> {
-        let mut batch = sled::Batch::default();
+        let mut batch = Writes::default();
         for (id, state) in states {
             batch.insert(id.as_bytes(), to_json(state));
         }
-        self.sources.apply_batch(batch).map_err(|e| self.io(e))
+        self.apply(&self.sources, batch)
     }
 }
