@@ -51,15 +51,14 @@ config() { # config FEEDS STORE: FEEDS sources, the store at STORE
   done
 }
 
-# run LABEL COMMAND...: one timed run, its last line of output kept
+# run LABEL COMMAND...: one timed run: wall seconds and peak memory
 run() {
   local label=$1; shift
   local t0 t1
   t0=$(date +%s.%N)
   /usr/bin/time -f "%M" -o "$W/rss" "$@" >"$W/out" 2>&1 || { echo "$label failed:" >&2; tail -5 "$W/out" >&2; }
   t1=$(date +%s.%N)
-  printf '%-34s %8.3f s %7.1f MiB   %s\n' "$label" "$(echo "$t1 - $t0" | bc)" \
-    "$(echo "$(cat "$W/rss") / 1024" | bc -l)" "$(grep -v '^$' "$W/out" | tail -1 | cut -c1-60)"
+  printf '%-38s %8.3f s %7.1f MiB\n' "$label" "$(echo "$t1 - $t0" | bc)" "$(echo "$(cat "$W/rss") / 1024" | bc -l)"
 }
 
 echo "roundup $("$BIN" --version | cut -d' ' -f2), $(nproc) cores; $POSTS posts per feed"
