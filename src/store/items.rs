@@ -1,7 +1,8 @@
 //! The `items` tree (key -> Item), the index of the unseen ones (`unseen`: key -> nothing) and
-//! the two link indexes that find an item again: `links` (the link as the feed gave it -> key)
-//! and `alike` (its comparable form, see `extract::link::comparable` -> key). Polls upsert
-//! here; draft, publish and skip replace.
+//! the two link indexes that find an item again: `alike` (the comparable form of an http(s)
+//! link, see `extract::link::comparable` -> key) and `links` (any other link as written; stores
+//! made before this kept every link there too, and it is still read first). One entry per link:
+//! each is a sled insert on the cold path. Polls upsert here; draft, publish and skip replace.
 //!
 //! `counts` keeps how many items each source name brought, added to as new items are stored
 //! (after them: a crash in between undercounts by a poll's worth, a figure shown, never used).
@@ -32,7 +33,7 @@ impl Store {
     }
 
     /// Stores the extracted items of several sources at once, reporting per source. An item
-    /// already known (by key, or by canonical link when it arrives through another source)
+    /// already known (by key, or by comparable link when it arrives through another source)
     /// keeps its key, first-seen time and state; only an unseen item's text is refreshed. A
     /// published or skipped item is never touched: a feed re-dating it does not bring it back.
     ///
@@ -44,21 +45,23 @@ impl Store {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut pending_items: HashMap<String, Item> = HashMap::new();
-        let mut pending_links: HashMap<String, String> = HashMap::new();
+        let mut pending_links: HashMap<LinkKey, String> = HashMap::new();
         let mut reports = Vec::with_capacity(groups.len());
         let mut new_by_source: BTreeMap<&str, u64> = BTreeMap::new();
         for group in groups {
             let mut report = Upsert::default();
             for incoming in group.iter() {
-                let Some(old) = self.lookup(incoming, &pending_items, &pending_links)? else {
-                    pending_links.insert(incoming.link.clone(), incoming.key.clone());
+                let link = LinkKey::of(&incoming.link);
+                let Some(old) = self.lookup(incoming, &link, &pending_items, &pending_links)?
+                else {
+                    pending_links.insert(link, incoming.key.clone());
                     pending_items.insert(incoming.key.clone(), incoming.clone());
                     *new_by_source.entry(incoming.source.as_str()).or_default() += 1;
                     report.new += 1;
                     continue;
                 };
                 if old.link != incoming.link {
-                    pending_links.insert(incoming.link.clone(), old.key.clone());
+                    pending_links.insert(link, old.key.clone());
                 }
                 if old.state != ItemState::Unseen {
                     report.unchanged += 1;
@@ -85,9 +88,9 @@ impl Store {
         let mut links = Writes::default();
         let mut alike = Writes::default();
         for (link, key) in &pending_links {
-            links.insert(link.as_bytes(), key.as_bytes());
-            if let Some(c) = comparable(link) {
-                alike.insert(c.as_bytes(), key.as_bytes());
+            match link {
+                LinkKey::Alike(c) => alike.insert(c, key),
+                LinkKey::Exact(l) => links.insert(l, key),
             }
         }
         let items: Vec<&Item> = pending_items.values().collect();
@@ -102,8 +105,9 @@ impl Store {
     fn lookup(
         &self,
         incoming: &Item,
+        link: &LinkKey,
         pending_items: &HashMap<String, Item>,
-        pending_links: &HashMap<String, String>,
+        pending_links: &HashMap<LinkKey, String>,
     ) -> Result<Option<Item>, StoreError> {
         let by_key = |key: &str| -> Result<Option<Item>, StoreError> {
             if let Some(item) = pending_items.get(key) {
@@ -114,9 +118,9 @@ impl Store {
         if let Some(item) = by_key(&incoming.key)? {
             return Ok(Some(item));
         }
-        let key = match pending_links.get(&incoming.link) {
+        let key = match pending_links.get(link) {
             Some(k) => Some(k.clone()),
-            None => self.key_for_link(&incoming.link)?,
+            None => self.key_for(&incoming.link, link)?,
         };
         match key {
             Some(k) => by_key(&k),
@@ -135,11 +139,16 @@ impl Store {
     /// trailing slash, tracking parameters: an item an editor added by hand is found again when
     /// its feed delivers it).
     pub fn key_for_link(&self, link: &str) -> Result<Option<String>, StoreError> {
+        self.key_for(link, &LinkKey::of(link))
+    }
+
+    /// `key_for_link`, its comparable form already worked out.
+    fn key_for(&self, link: &str, key: &LinkKey) -> Result<Option<String>, StoreError> {
         let found = match self.links.get(link.as_bytes()).map_err(|e| self.io(e))? {
             Some(k) => Some(k),
-            None => match comparable(link) {
-                Some(c) => self.alike.get(c.as_bytes()).map_err(|e| self.io(e))?,
-                None => None,
+            None => match key {
+                LinkKey::Alike(c) => self.alike.get(c.as_bytes()).map_err(|e| self.io(e))?,
+                LinkKey::Exact(_) => None,
             },
         };
         Ok(found.map(|k| String::from_utf8_lossy(&k).into_owned()))
@@ -270,6 +279,23 @@ impl Store {
         self.apply(&self.unseen, index)?;
         self.apply(&self.counts, batch)?;
         self.put_meta_at(BUILT, &true)
+    }
+}
+
+/// How a link is indexed: its comparable form in `alike` when it is an http(s) URL (worked
+/// out once per item: it parses the URL twice), else as written in `links`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum LinkKey {
+    Alike(String),
+    Exact(String),
+}
+
+impl LinkKey {
+    fn of(link: &str) -> LinkKey {
+        match comparable(link) {
+            Some(c) => LinkKey::Alike(c),
+            None => LinkKey::Exact(link.to_owned()),
+        }
     }
 }
 
