@@ -24,6 +24,25 @@ fn fix_json_item(item: &mut serde_json::Value) {
         let person = serde_json::json!({ "name": name });
         obj.insert("author".to_owned(), person);
     }
+    pad_author_names(obj);
+}
+
+/// The author names of an item or feed, padded for feed-rs (see `person`).
+fn pad_author_names(obj: &mut serde_json::Map<String, serde_json::Value>) {
+    use serde_json::Value;
+    let pad = |person: &mut Value| {
+        if let Some(Value::String(name)) = person.get_mut("name") {
+            if let Some(padded) = super::person::pad_name(name) {
+                *name = padded;
+            }
+        }
+    };
+    if let Some(author) = obj.get_mut("author") {
+        pad(author);
+    }
+    if let Some(Value::Array(authors)) = obj.get_mut("authors") {
+        authors.iter_mut().for_each(pad);
+    }
 }
 
 /// JSON: a JSON Feed feed-rs refused gets its `version` normalised (feeds say http://) and
@@ -60,6 +79,7 @@ pub(super) fn parse(
     if let Some(serde_json::Value::Array(items)) = map.get_mut("items") {
         items.iter_mut().for_each(fix_json_item);
     }
+    pad_author_names(&mut map);
     let fixed = serde_json::to_vec(&serde_json::Value::Object(map)).unwrap_or_default();
     match run_feed_rs(&fixed, base) {
         Ok(feed) => Ok(convert(feed, &fixed, base)),

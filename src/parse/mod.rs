@@ -9,6 +9,7 @@ mod extensions;
 pub mod feed;
 pub mod html;
 mod json;
+mod person;
 pub mod repair;
 mod sniff;
 
