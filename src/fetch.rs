@@ -185,6 +185,11 @@ impl Fetcher {
             if attempt >= self.cfg.retries || !failure.error.is_transient() {
                 return outcome;
             }
+            // A server that did not answer in time is given one more chance, not `retries`:
+            // each try costs a whole timeout.
+            if matches!(failure.error, FetchError::Timeout(_)) && attempt >= 1 {
+                return outcome;
+            }
             let wait = match failure.retry_after {
                 Some(d) if d > MAX_RETRY_WAIT => return outcome,
                 Some(d) => d,

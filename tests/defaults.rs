@@ -120,6 +120,10 @@ fn constants() -> Vec<(&'static str, String)> {
         ),
         ("[http] max_items", defaults::HTTP_MAX_ITEMS.to_string()),
         ("[http] retries", defaults::HTTP_RETRIES.to_string()),
+        (
+            "[http] poll_deadline",
+            span(defaults::HTTP_POLL_DEADLINE, "s"),
+        ),
         ("[http] user_agent", user_agent),
         ("[schedule] poll", text(defaults::SCHEDULE_POLL)),
         ("[schedule] draft", text(defaults::SCHEDULE_DRAFT)),

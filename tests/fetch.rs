@@ -195,6 +195,36 @@ async fn hanging_server_times_out() {
 }
 
 #[tokio::test]
+async fn a_timeout_is_tried_again_once_only_whatever_the_retries() {
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    let app = Router::new().route(
+        "/feed",
+        get(move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            async {
+                tokio::time::sleep(Duration::from_secs(60)).await;
+                FEED
+            }
+        }),
+    );
+    let addr = common::serve(app).await;
+    let mut cfg = common::http_config();
+    cfg.timeout = Duration::from_millis(200);
+    cfg.retries = 3;
+    let out = Fetcher::new(&cfg)
+        .unwrap()
+        .fetch(&url(addr, "/feed"), &Validators::default())
+        .await;
+    assert!(matches!(failure(out).error, FetchError::Timeout(_)));
+    assert_eq!(
+        hits.load(Ordering::SeqCst),
+        2,
+        "the first try and one retry"
+    );
+}
+
+#[tokio::test]
 async fn huge_body_is_cut_off() {
     let app = Router::new().route("/feed", get(|| async { "x".repeat(1 << 20) }));
     let addr = common::serve(app).await;

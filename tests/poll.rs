@@ -524,3 +524,51 @@ async fn a_304_without_validators_and_a_feed_cut_at_max_items_are_reported() {
         "{long}"
     );
 }
+
+/// One server that never answers must not hold the poll hostage: at `[http] poll_deadline` it
+/// is cut and reported, and what the other sources sent is stored.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_server_that_never_answers_is_cut_at_the_polls_deadline() {
+    let server = feed_server().await;
+    let hangs = common::serve(Router::new().route(
+        "/feed.xml",
+        get(|| async { std::future::pending::<&'static str>().await }),
+    ))
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let extra = format!("\n[[source]]\nname = \"Hangs\"\nurl = \"http://{hangs}/feed.xml\"\n");
+    // Without the deadline this source would take 30 s a try, and be tried twice.
+    let cfg = config(server.addr, &extra).replace(
+        "timeout = \"3s\"",
+        "timeout = \"30s\"\npoll_deadline = \"2s\"",
+    );
+    std::fs::write(dir.path().join("roundup.toml"), cfg).unwrap();
+
+    let poll = roundup(dir.path(), &["--config", "roundup.toml", "poll"]).await;
+    assert_eq!(poll.status.code(), Some(2), "some sources failed");
+    let out = stdout(&poll);
+    let hung = out
+        .lines()
+        .find(|l| l.contains("Hangs"))
+        .unwrap_or_default();
+    assert!(hung.starts_with("FAILED"), "{out}");
+    assert!(hung.contains("cut at the poll's deadline (2s"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.contains("Tim Bell") && l.starts_with("ok")),
+        "{out}"
+    );
+
+    let sources = roundup(
+        dir.path(),
+        &["--config", "roundup.toml", "sources", "--json"],
+    )
+    .await;
+    let sources: Vec<serde_json::Value> = serde_json::from_slice(&sources.stdout).unwrap();
+    let hung = sources.iter().find(|s| s["name"] == "Hangs").unwrap();
+    assert_eq!(hung["error_kind"], "deadline");
+    let items = roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await;
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&items.stdout).unwrap();
+    assert!(items.iter().any(|i| i["source"] == "Tim Bell"), "{items:?}");
+    assert!(items.iter().all(|i| i["source"] != "Hangs"));
+}

@@ -198,6 +198,11 @@ impl Checker<'_> {
                 0,
                 10,
             )? as u32,
+            poll_deadline: self.duration(
+                &h.poll_deadline,
+                "http.poll_deadline",
+                defaults::HTTP_POLL_DEADLINE,
+            )?,
             user_agent: self.user_agent(&h.user_agent)?,
         })
     }

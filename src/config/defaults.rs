@@ -78,8 +78,12 @@ pub const HTTP_MAX_BODY: u64 = 10 * 1024 * 1024;
 pub const HTTP_MAX_REDIRECTS: usize = 5;
 /// Entries read per feed (the newest, as feeds list them).
 pub const HTTP_MAX_ITEMS: usize = 200;
-/// Retries of what is transient (timeouts, resets, 5xx, 408, 429).
+/// Retries of what is transient (timeouts, resets, 5xx, 408, 429); a timeout is retried once
+/// at most.
 pub const HTTP_RETRIES: u32 = 2;
+/// The longest a whole poll may take: a source still unanswered then is cut, reported as
+/// failed (`deadline`), and tried again at the next poll.
+pub const HTTP_POLL_DEADLINE: Duration = Duration::from_secs(60);
 
 /// The user agent when the config sets none: `roundup/<version> (+<repository>)`.
 pub fn user_agent() -> String {

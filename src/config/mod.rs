@@ -114,6 +114,8 @@ pub struct HttpConfig {
     pub max_redirects: usize,
     pub max_items: usize,
     pub retries: u32,
+    /// The longest a whole poll may take (see `defaults::HTTP_POLL_DEADLINE`).
+    pub poll_deadline: Duration,
     pub user_agent: String,
 }
 

@@ -115,6 +115,7 @@ pub(super) struct RawHttp {
     pub(super) max_redirects: Option<Spanned<i64>>,
     pub(super) max_items: Option<Spanned<i64>>,
     pub(super) retries: Option<Spanned<i64>>,
+    pub(super) poll_deadline: Option<Spanned<String>>,
     pub(super) user_agent: Option<Spanned<String>>,
 }
 

@@ -126,6 +126,9 @@ fn tasks<'a>(
             .map(|n| n.get())
             .unwrap_or(2),
     ));
+    // One deadline for the whole poll: a server that hangs (or trickles a byte a second) holds
+    // up its own source only, never the others' results, which are stored as they come.
+    let deadline = tokio::time::Instant::now() + cfg.http.poll_deadline;
     let mut tasks: Vec<Task<'a>> = Vec::with_capacity(cfg.sources.len());
     for (i, source) in cfg.sources.iter().enumerate() {
         let (state, print) = (&states[i], &prints[i]);
@@ -137,8 +140,14 @@ fn tasks<'a>(
                 Attempt::Cancelled
             } else {
                 tokio::select! {
-                    a = attempt::attempt(cfg, source, validators, fetcher, cpus, now) => a,
+                    biased;
                     _ = opts.cancel.cancelled() => Attempt::Cancelled,
+                    _ = tokio::time::sleep_until(deadline) => Attempt::Failed {
+                        error: SourceError::Deadline(cfg.http.poll_deadline),
+                        retry_after: None,
+                        moved_to: None,
+                    },
+                    a = attempt::attempt(cfg, source, validators, fetcher, cpus, now) => a,
                 }
             };
             (i, attempt)

@@ -27,6 +27,9 @@ pub enum SourceError {
     /// The parse job panicked: a bug, in roundup or in a parser under it.
     #[error("internal error while parsing (please report it): {0}")]
     Internal(String),
+    /// Still unanswered (or unparsed) when the poll's deadline came.
+    #[error("cut at the poll's deadline ({}s, [http] poll_deadline): the server had not finished answering; it is tried again at the next poll", .0.as_secs())]
+    Deadline(std::time::Duration),
 }
 
 fn parse_message(error: &ParseError, local: bool) -> String {
@@ -43,7 +46,7 @@ impl SourceError {
     /// What kind of failure it was, in one word for scripts (`sources --json`): `timeout`,
     /// `connect`, `interrupted`, `http`, `gone`, `too_large`, `redirect`, `file`,
     /// `not_modified`, `empty`, `html`, `not_a_feed`, `malformed`, `scrape`, `unusable`,
-    /// `internal`, `other`.
+    /// `internal`, `deadline`, `other`.
     pub fn kind(&self) -> &'static str {
         match self {
             SourceError::Fetch(e) => match e {
@@ -70,6 +73,7 @@ impl SourceError {
             },
             SourceError::Unusable { .. } => "unusable",
             SourceError::Internal(_) => "internal",
+            SourceError::Deadline(_) => "deadline",
         }
     }
 
