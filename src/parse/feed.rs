@@ -22,8 +22,8 @@ pub fn parse(bytes: &[u8], base: Option<&Url>) -> Result<ParsedFeed, ParseError>
     // padded here (see `person`). JSON Feeds and bodies not in UTF-8 are padded once decoded,
     // on the way below.
     let has_at = bytes.contains(&b'@');
-    let utf8 = std::str::from_utf8(bytes).ok();
-    let padded = utf8.filter(|_| has_at).and_then(person::pad_xml);
+    let utf8 = has_at.then(|| std::str::from_utf8(bytes).ok()).flatten();
+    let padded = utf8.and_then(person::pad_xml);
     let bytes = padded.as_deref().map_or(bytes, str::as_bytes);
     let decode_first = has_at && (utf8.is_none() || is_json(bytes));
     // A single-byte declaration over UTF-8 bytes parses "fine" into mojibake: repair first.

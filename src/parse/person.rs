@@ -62,41 +62,40 @@ fn next_person(text: &str) -> Option<(usize, usize)> {
     None
 }
 
-/// Whether any `@` in `text` has an address run touching a non-ASCII character.
-fn needs_padding(text: &str, xml: bool) -> bool {
+/// Where a space goes in `text`: before or after each address run that touches a non-ASCII
+/// character, in order.
+fn gaps(text: &str, xml: bool) -> impl Iterator<Item = usize> + '_ {
     let bytes = text.as_bytes();
     let mut at = 0;
-    while let Some(i) = bytes[at..].iter().position(|&b| b == b'@').map(|i| at + i) {
+    std::iter::from_fn(move || {
+        let i = at + bytes[at..].iter().position(|&b| b == b'@')?;
         let (start, end) = run(bytes, i, xml);
-        if wide_before(text, start, xml) || wide_after(text, end, xml) {
-            return true;
-        }
         at = end.max(i + 1);
-    }
-    false
+        Some(
+            [
+                wide_before(text, start, xml).then_some(start),
+                wide_after(text, end, xml).then_some(end),
+            ]
+            .into_iter()
+            .flatten(),
+        )
+    })
+    .flatten()
+}
+
+fn needs_padding(text: &str, xml: bool) -> bool {
+    gaps(text, xml).next().is_some()
 }
 
 fn pad(text: &str, xml: bool) -> Option<String> {
-    if !needs_padding(text, xml) {
-        return None;
-    }
-    let bytes = text.as_bytes();
+    let mut gaps = gaps(text, xml).peekable();
+    gaps.peek()?;
     let mut out = String::with_capacity(text.len() + 4);
     let mut copied = 0;
-    let mut at = 0;
-    while let Some(i) = bytes[at..].iter().position(|&b| b == b'@').map(|i| at + i) {
-        let (start, end) = run(bytes, i, xml);
-        if wide_before(text, start, xml) {
-            out.push_str(&text[copied..start]);
-            out.push(' ');
-            copied = start;
-        }
-        if wide_after(text, end, xml) {
-            out.push_str(&text[copied..end]);
-            out.push(' ');
-            copied = end;
-        }
-        at = end.max(i + 1);
+    for gap in gaps {
+        out.push_str(&text[copied..gap]);
+        out.push(' ');
+        copied = gap;
     }
     out.push_str(&text[copied..]);
     Some(out)

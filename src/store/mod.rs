@@ -1,7 +1,8 @@
 //! The sled store and the only code that touches it. Trees:
 //! `items` (key -> Item), `unseen` (the keys of the unseen items), `counts`
 //! (source name -> how many items it brought), `alike` (the comparable form of an http(s)
-//! link, see `extract::link::comparable` -> key), `links` (any other link as written -> key), `sources` (name -> SourceState),
+//! link, see `extract::link::comparable` -> key), `links` (any other link as written -> key),
+//! `sources` (name -> SourceState),
 //! `codes` (short code -> URL), `urls` (URL -> short code), `drafts` (draft id -> record),
 //! `meta` (counters, the window, which draft a file holds).
 //! Values are JSON. Writes that belong together go in one transaction; every command that
