@@ -82,7 +82,7 @@ pub const HTTP_MAX_ITEMS: usize = 200;
 /// at most.
 pub const HTTP_RETRIES: u32 = 2;
 /// The longest a whole poll may take: a source still unanswered then is cut, reported as
-/// failed (`deadline`), and tried again at the next poll.
+/// failed (`deadline`), and tried again at its next check, like any failure.
 pub const HTTP_POLL_DEADLINE: Duration = Duration::from_secs(60);
 
 /// The user agent when the config sets none: `roundup/<version> (+<repository>)`.

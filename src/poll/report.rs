@@ -28,7 +28,7 @@ pub enum SourceError {
     #[error("internal error while parsing (please report it): {0}")]
     Internal(String),
     /// Still unanswered (or unparsed) when the poll's deadline came.
-    #[error("cut at the poll's deadline ({}s, [http] poll_deadline): the server had not finished answering; it is tried again at the next poll", .0.as_secs())]
+    #[error("cut at the poll's deadline ({}s, [http] poll_deadline): the server had not finished answering; it is tried again at its next check, like any failure", .0.as_secs())]
     Deadline(std::time::Duration),
 }
 
