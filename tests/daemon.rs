@@ -223,6 +223,32 @@ async fn daemon_polls_serves_links_takes_commands_and_stops_on_sigterm() {
     let short = format!("http://127.0.0.1:{port}/6e");
     assert!(text.contains(&format!("[{short}]({short})")), "{text}");
 
+    // The control API checks its token before it reads the body: without the token a caller
+    // learns nothing, not even that the body is malformed or what commands there are.
+    let control: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("state/roundup.db.control")).unwrap(),
+    )
+    .unwrap();
+    let run_url = format!("http://{}/v1/run", control["addr"].as_str().unwrap());
+    for (token, body, status) in [
+        (None, "{\"command\":\"nonsense\"}", 401),
+        (Some("wrong"), "not json at all", 401),
+        (None, "{\"command\":\"Items\"}", 401),
+        (control["token"].as_str(), "{\"command\":\"nonsense\"}", 400),
+    ] {
+        let mut req = client().post(&run_url).body(body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        let r = req.send().await.unwrap();
+        assert_eq!(r.status(), status, "{token:?} {body}");
+        let text = r.text().await.unwrap();
+        if status == 401 {
+            assert!(text.contains("bad or missing control token"), "{text}");
+            assert!(!text.contains("variant"), "{text}");
+        }
+    }
+
     // The short link redirects to the post; anything else is a 404.
     let r = client().get(&short).send().await.unwrap();
     assert!(r.status().is_redirection(), "{}", r.status());

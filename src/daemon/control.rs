@@ -97,10 +97,12 @@ pub fn router(env: Env, token: String) -> Router {
         .with_state(ControlState { env, token })
 }
 
+/// The token is checked before the body is read: a caller without it learns nothing, not even
+/// the shape of a command.
 async fn run(
     State(st): State<ControlState>,
     headers: HeaderMap,
-    Json(req): Json<RunRequest>,
+    body: axum::body::Bytes,
 ) -> (StatusCode, Json<Reply>) {
     let authorized = headers
         .get(axum::http::header::AUTHORIZATION)
@@ -115,6 +117,17 @@ async fn run(
         };
         return (StatusCode::UNAUTHORIZED, Json(reply));
     }
+    let req: RunRequest = match serde_json::from_slice(&body) {
+        Ok(req) => req,
+        Err(e) => {
+            let reply = Reply {
+                stderr: format!("error: the control request is not a command this daemon knows ({e}); is the daemon another roundup version?\n"),
+                code: commands::EXIT_FAILURE,
+                ..Reply::default()
+            };
+            return (StatusCode::BAD_REQUEST, Json(reply));
+        }
+    };
     tracing::info!(
         command = commands::command_name(&req.command),
         "command from the control API"
