@@ -4,10 +4,9 @@
 
 mod common;
 
-use common::roundup;
+use common::{client, free_port, roundup, signal, start_daemon, wait_exit, wait_for_poll};
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use axum::http::header;
@@ -48,14 +47,6 @@ async fn feed_server(items: usize, delay: Duration) -> std::net::SocketAddr {
     common::serve(app).await
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 fn write_config(dir: &Path, feeds: std::net::SocketAddr, n: usize, listen: u16) -> PathBuf {
     let mut cfg = format!(
         r#"[store]
@@ -90,76 +81,6 @@ timeout = "5s"
     let path = dir.join("roundup.toml");
     std::fs::write(&path, cfg).unwrap();
     path
-}
-
-fn start_daemon(dir: &Path) -> Child {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("daemon.log"))
-        .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_roundup"))
-        .args(["--config", "roundup.toml", "daemon"])
-        .current_dir(dir)
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::null())
-        .stderr(log)
-        .spawn()
-        .expect("start the daemon")
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_secs(5))
-        .build()
-        .unwrap()
-}
-
-/// Waits until /healthz reports a finished poll (or gives up after `limit`).
-async fn wait_for_poll(port: u16, limit: Duration) -> serde_json::Value {
-    let started = Instant::now();
-    loop {
-        if let Ok(r) = client()
-            .get(format!("http://127.0.0.1:{port}/healthz"))
-            .send()
-            .await
-        {
-            if let Ok(v) = r.json::<serde_json::Value>().await {
-                if !v["last_poll"].is_null() {
-                    return v;
-                }
-            }
-        }
-        assert!(
-            started.elapsed() < limit,
-            "no poll reported by /healthz within {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-fn signal(child: &Child, sig: &str) {
-    let ok = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .unwrap()
-        .success();
-    assert!(ok, "kill {sig}");
-}
-
-fn wait_exit(child: &mut Child, limit: Duration) -> Option<i32> {
-    let started = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status.code();
-        }
-        if started.elapsed() > limit {
-            let _ = child.kill();
-            panic!("the daemon did not stop within {limit:?}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

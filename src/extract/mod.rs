@@ -54,6 +54,12 @@ impl Extracted {
 /// Words of the summary used as a title when an entry has none.
 const TITLE_FALLBACK_WORDS: usize = 10;
 
+/// The longest title, author line and summary kept, in characters: a feed's text goes into a
+/// post, and one that sends a 5 MB title or a 10,000-character word must not fill it.
+pub const MAX_TITLE_CHARS: usize = 300;
+pub const MAX_AUTHOR_CHARS: usize = 200;
+pub const MAX_SUMMARY_CHARS: usize = 2000;
+
 pub fn extract(feed: &ParsedFeed, cx: &Context<'_>) -> Extracted {
     let ids_usable = ids_usable(&feed.entries);
     let feed_authors: Vec<String> = feed
@@ -134,9 +140,9 @@ fn extract_entry(
         key,
         source: cx.source.name.clone(),
         link,
-        title,
-        author: author::join_names(&names),
-        summary,
+        title: bounded(title, MAX_TITLE_CHARS),
+        author: bounded(author::join_names(&names), MAX_AUTHOR_CHARS),
+        summary: bounded(summary, MAX_SUMMARY_CHARS),
         published,
         first_seen: cx.now,
         categories,
@@ -203,6 +209,23 @@ fn title_from(summary: &str) -> String {
         "{}…",
         head.trim_end_matches([',', ';', ':', '.', '-', '–', '…'])
     )
+}
+
+/// `text` as it is when it has at most `max` characters; else cut to fewer, at the last space
+/// in the second half of the allowance when there is one, and ended with "…".
+fn bounded(text: String, max: usize) -> String {
+    let Some((end, _)) = text.char_indices().nth(max.saturating_sub(1)) else {
+        return text;
+    };
+    if text[end..].chars().nth(1).is_none() {
+        return text;
+    }
+    let head = &text[..end];
+    let head = match head.rfind(char::is_whitespace) {
+        Some(space) if head[..space].chars().count() >= max / 2 => &head[..space],
+        _ => head,
+    };
+    format!("{}…", head.trim_end_matches([',', ';', ':', '-', '–', ' ']))
 }
 
 fn categories(raw: &[String]) -> Vec<String> {

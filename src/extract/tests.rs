@@ -484,3 +484,34 @@ fn fixture_blogger_lead_labels_are_dropped() {
         ]
     );
 }
+
+#[test]
+fn huge_titles_authors_and_words_are_cut_to_a_bound() {
+    let mut e = entry(None, &"W".repeat(5 << 20), "https://blog.example/a");
+    e.authors = vec![format!("Ann {}", "Very".repeat(500))];
+    e.summary = Some(format!(
+        "A first paragraph that opens with a word of ten thousand letters {} and goes on.",
+        "x".repeat(10_000)
+    ));
+    let feed = ParsedFeed {
+        entries: vec![e],
+        ..ParsedFeed::default()
+    };
+    let item = &run(&feed).items[0];
+    assert_eq!(item.title.chars().count(), MAX_TITLE_CHARS);
+    assert!(item.title.ends_with("W…"));
+    assert_eq!(
+        item.author.chars().count(),
+        MAX_AUTHOR_CHARS,
+        "{}",
+        item.author
+    );
+    assert!(item.author.starts_with("Ann VeryVery"), "{}", item.author);
+    assert!(item.summary.chars().count() <= MAX_SUMMARY_CHARS);
+    assert!(item
+        .summary
+        .starts_with("A first paragraph that opens with"));
+    assert_eq!(bounded("short".into(), 5), "short");
+    assert_eq!(bounded("one two three".into(), 9), "one two…");
+    assert_eq!(bounded("é".repeat(4), 3), "éé…");
+}
