@@ -71,7 +71,7 @@ pub fn links(text: &str) -> Vec<FoundLink> {
         while let Some(at) = find_scheme(&line[from..]) {
             let start = from + at;
             let len = line[start..]
-                .find(|c: char| c.is_whitespace() || "<>\"')]`".contains(c))
+                .find(url_end(&line[..start]))
                 .unwrap_or(line.len() - start);
             let url =
                 unescape(line[start..start + len].trim_end_matches(['.', ',', ';', ':', '!', '?']));
@@ -92,6 +92,29 @@ pub fn links(text: &str) -> Vec<FoundLink> {
         }
     }
     out
+}
+
+/// Where a URL that follows `before` ends. A link target (`](` before it) is written with its
+/// parentheses encoded, so it runs to the `)` that closes it; a link's text (`[` before it) is
+/// escaped, so it runs to the first `]` with no backslash; a bare URL in prose stops at the
+/// brackets and quotes around it.
+fn url_end(before: &str) -> impl FnMut(char) -> bool {
+    let target = before.ends_with("](");
+    let text = !target && before.ends_with('[');
+    let mut escaped = false;
+    move |c: char| {
+        let end = if c.is_whitespace() {
+            true
+        } else if target {
+            c == ')'
+        } else if text {
+            c == ']' && !escaped
+        } else {
+            "<>\"')]`".contains(c)
+        };
+        escaped = c == '\\' && !escaped;
+        end
+    }
 }
 
 /// `text` without markdown's backslash escapes (`json\\_feed` -> `json_feed`): a link shown as
@@ -205,6 +228,27 @@ mod tests {
         assert_eq!(found[0].url, "http://x.org/json_feed");
         assert_eq!(found[1].url, "http://x.org/json_feed");
         assert_eq!(unescape("a\\*b\\\\c\\d"), "a*b\\c\\d");
+    }
+
+    #[test]
+    fn a_link_with_brackets_is_read_whole_as_text_and_as_target() {
+        let line = "... read more at [http://h.example/6)\\](javascript:alert(1)](http://h.example/6%29]%28javascript:alert%281%29)\n";
+        let found = links(line);
+        let urls: Vec<&str> = found.iter().map(|f| f.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                "http://h.example/6)](javascript:alert(1)",
+                "http://h.example/6%29]%28javascript:alert%281%29"
+            ]
+        );
+        let c = |u: &str| crate::extract::link::comparable(u).unwrap();
+        assert_eq!(c(urls[0]), c(urls[1]));
+        // In prose a URL still stops at the bracket around it.
+        assert_eq!(
+            links("(see http://x.example/a) and [http://y.example/b]")[0].url,
+            "http://x.example/a"
+        );
     }
 
     #[test]

@@ -68,7 +68,40 @@ pub fn comparable(link: &str) -> Option<String> {
         out.push('?');
         out.push_str(q);
     }
-    Some(out)
+    Some(decode_brackets(out))
+}
+
+/// Brackets and parentheses as themselves: a feed's link keeps them literal, and a draft's link
+/// target has them percent-encoded so they cannot close the markdown link.
+fn decode_brackets(text: String) -> String {
+    if !text.contains('%') {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let code = rest.get(at + 1..at + 3).map(str::to_ascii_uppercase);
+        let literal = match code.as_deref() {
+            Some("28") => Some('('),
+            Some("29") => Some(')'),
+            Some("5B") => Some('['),
+            Some("5D") => Some(']'),
+            _ => None,
+        };
+        match literal {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[at + 3..];
+            }
+            None => {
+                out.push('%');
+                rest = &rest[at + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -90,6 +123,12 @@ mod tests {
         );
         assert_eq!(comparable("javascript:alert(1)"), None);
         assert_eq!(comparable("not a link"), None);
+        // A draft encodes what would close its markdown link; the feed did not.
+        assert_eq!(
+            c("http://w.example/Foo_%28bar%29%5b1%5D"),
+            c("http://w.example/Foo_(bar)[1]")
+        );
+        assert_eq!(c("http://w.example/100%25%2"), "w.example/100%25%2");
     }
 
     #[test]

@@ -98,7 +98,7 @@ pub fn collapse(raw: &str) -> String {
         rest = &rest[c.len_utf8()..];
         if c.is_whitespace() {
             space = !out.is_empty();
-        } else if c.is_control() {
+        } else if c.is_control() || hides_text(c) {
             continue;
         } else {
             if space {
@@ -109,6 +109,13 @@ pub fn collapse(raw: &str) -> String {
         }
     }
     out
+}
+
+/// Invisible characters that change how the text around them reads: bidirectional overrides,
+/// embeddings and isolates (U+202E can show a link's text backwards), zero-width spaces and the
+/// byte order mark. The joiners (U+200C, U+200D), needed by some scripts and emoji, stay.
+fn hides_text(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 /// A value for a `key: value` line of YAML front matter: as it is when YAML reads it back
@@ -151,6 +158,15 @@ fn yaml_plain_is_safe(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn invisible_overrides_and_nul_go_joiners_stay() {
+        assert_eq!(
+            markdown("evil\u{202E}gnp.exe\u{200B}x\u{0}y\u{FEFF}"),
+            "evilgnp.exexy"
+        );
+        assert_eq!(collapse("\u{2066}a\u{2069} b\u{200D}c"), "a b\u{200D}c");
+    }
 
     #[test]
     fn emphasis_markers_are_text() {
