@@ -48,6 +48,14 @@ pub fn write_atomically(path: &Path, bytes: &[u8], access: Access) -> std::io::R
     Ok(())
 }
 
+/// For the crash tests (`tests/crash.rs`): a process whose `ROUNDUP_CRASH_POINT` names `point`
+/// stops dead there, with no cleanup, as `kill -9` would stop it. Unset, it does nothing.
+pub fn crash_point(point: &str) {
+    if std::env::var_os("ROUNDUP_CRASH_POINT").is_some_and(|p| p == point) {
+        std::process::abort();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

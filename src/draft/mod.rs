@@ -145,10 +145,15 @@ pub async fn run(
         .warnings
         .extend(draft.renderer.warning.iter().cloned());
     let left_alone = plan.as_ref().and_then(|p| p.left_alone.clone());
-    let (record, written, text) = draft.write(&selection, plan).await?;
+    let (record, written, text, prior) = draft.write(&selection, plan).await?;
     if written != Written::Unchanged {
-        store.put_draft(&record.id, record.file.as_deref(), &record)?;
-        store.flush()?;
+        match &record.file {
+            Some(path) => record::commit(store, prior, &record, path, &text)?,
+            None => {
+                store.put_draft(&record.id, None, &record)?;
+                store.flush()?;
+            }
+        }
     }
     let (items, series) = match &written {
         Written::Merged { added } => (*added, 0),
@@ -188,21 +193,30 @@ impl Draft<'_> {
         &mut self,
         selection: &Selection,
         plan: Option<Plan>,
-    ) -> Result<(DraftRecord, Written, String), DraftError> {
+    ) -> Result<(DraftRecord, Written, String, Option<DraftRecord>), DraftError> {
         Ok(match plan {
             None => {
                 let id = record::new_id(self.store, self.now);
                 let (record, text) = self.whole(selection, id, None).await?;
-                (record, Written::Stdout, text)
+                (record, Written::Stdout, text, None)
             }
             Some(Plan {
                 path,
                 action: Action::Merge { record, text },
                 ..
-            }) => self.merge(selection, record, &text, &path).await?,
+            }) => {
+                let prior = record.clone();
+                let (record, written, text) = self.merge(selection, record, &text, &path).await?;
+                (record, written, text, Some(prior))
+            }
             Some(Plan { path, action, .. }) => {
+                let mut prior = None;
                 let (id, written) = match action {
-                    Action::Replace(rec) => (rec.id, Written::Replaced),
+                    Action::Replace(rec) => {
+                        let id = rec.id.clone();
+                        prior = Some(rec);
+                        (id, Written::Replaced)
+                    }
                     Action::Force { backup } => {
                         std::fs::copy(&path, &backup).map_err(|source| DraftError::Backup {
                             path: path.clone(),
@@ -219,7 +233,7 @@ impl Draft<'_> {
                     }
                 };
                 let (record, text) = self.whole(selection, id, Some(path)).await?;
-                (record, written, text)
+                (record, written, text, prior)
             }
         })
     }
@@ -259,9 +273,6 @@ impl Draft<'_> {
     ) -> Result<(DraftRecord, String), DraftError> {
         let (text, drafted) = self.render(selection).await?;
         let text = record::stamp(&text, &id);
-        if let Some(p) = &path {
-            write_atomically(p, &text)?;
-        }
         let written = path.map(|p| (p, record::hash(&text)));
         let rec = DraftRecord::new(
             id,
@@ -318,7 +329,6 @@ impl Draft<'_> {
             .collect();
         let merged =
             target::insert_after_last_post(text, &known, &section, &self.cfg.roundup.read_more);
-        write_atomically(path, &merged)?;
         record.items.extend(drafted);
         record.selected_at = self.now;
         record.hash = Some(record::hash(&merged));

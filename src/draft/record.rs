@@ -40,6 +40,11 @@ pub struct DraftRecord {
     /// (not even what `skip` or `unskip` did since).
     #[serde(default)]
     pub published_hash: Option<String>,
+    /// A write of the file in progress: the record as it becomes once the file holds
+    /// `pending.hash`. Stored before the file is written and folded in after, so a crash in
+    /// between leaves a record that `find` reads right whichever bytes the file holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pending: Option<Box<DraftRecord>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -74,6 +79,7 @@ impl DraftRecord {
             edited: false,
             published: None,
             published_hash: None,
+            pending: None,
         }
     }
 
@@ -135,15 +141,52 @@ pub fn id_in(text: &str) -> Option<String> {
 /// The record of the draft `text` (the content of `file`) came from: by the id it carries,
 /// else by what was last written to `file`.
 pub fn find(store: &Store, file: &Path, text: &str) -> Result<Option<DraftRecord>, StoreError> {
+    let mut found = None;
     if let Some(id) = id_in(text) {
-        if let Some(rec) = store.draft(&id)? {
-            return Ok(Some(rec));
+        found = store.draft::<DraftRecord>(&id)?;
+    }
+    if found.is_none() {
+        if let Some(id) = store.draft_id_for_file(file)? {
+            found = store.draft(&id)?;
         }
     }
-    match store.draft_id_for_file(file)? {
-        Some(id) => store.draft(&id),
-        None => Ok(None),
+    Ok(found.map(|rec| settle(rec, text)))
+}
+
+/// `rec` as it stands for a file holding `text`: a pending write the file shows was done (the
+/// process stopped before recording it), one it does not show never happened.
+fn settle(mut rec: DraftRecord, text: &str) -> DraftRecord {
+    match rec.pending.take() {
+        Some(done) if done.hash.as_deref() == Some(hash(text).as_str()) => *done,
+        _ => rec,
     }
+}
+
+/// Writes the draft file and its record so that a process stopped at any point (kill -9, a
+/// full disk) leaves them in step: the record goes first with the write marked pending, then
+/// the file (atomically: old bytes or new, never half), then the record without the mark.
+/// `record::find` settles a pending write by the file's bytes. `prior` is the record the file
+/// held before, when this draft keeps its id.
+pub(super) fn commit(
+    store: &Store,
+    prior: Option<DraftRecord>,
+    record: &DraftRecord,
+    path: &Path,
+    text: &str,
+) -> Result<(), super::DraftError> {
+    let mut staged = prior.unwrap_or_else(|| DraftRecord {
+        hash: None,
+        ..record.clone()
+    });
+    staged.pending = Some(Box::new(record.clone()));
+    store.put_draft(&record.id, Some(path), &staged)?;
+    store.flush()?;
+    crate::files::crash_point("draft-record-staged");
+    super::write_atomically(path, text)?;
+    crate::files::crash_point("draft-file-written");
+    store.put_draft(&record.id, Some(path), record)?;
+    store.flush()?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -258,36 +258,42 @@ fn record_states(
         .iter()
         .map(|h| reading::hand_item(h, roundup, now))
         .collect();
-    store.put_items(&reading.changed)?;
-    store.upsert_items(&hand_items)?;
     // The next window starts where this roundup's content was selected; a file roundup did
     // not write was selected no earlier than the last post it holds was first seen.
     let selected_at = match &record {
         Some(rec) => rec.selected_at,
         None => reading.kept.iter().copied().max().unwrap_or(now),
     };
-    if let Some(mut rec) = record {
+    let record = record.map(|mut rec| {
         rec.published.get_or_insert(now);
         rec.published_hash = Some(digest);
-        store.put_draft(&rec.id, None, &rec)?;
-    }
+        rec
+    });
     let last = store.meta::<LastPublished>(Meta::LastPublished)?;
-    if last.as_ref().is_none_or(|l| l.selected_at <= selected_at) {
-        let published_at = last
-            .filter(|l| l.selected_at == selected_at)
-            .map_or(now, |l| l.published_at);
-        store.put_meta(
-            Meta::LastPublished,
-            &LastPublished {
-                selected_at,
-                draft: roundup.draft.clone(),
-                title: roundup.title.clone(),
-                file: roundup.file.clone(),
-                published_at,
-            },
-        )?;
-    }
+    let last = last
+        .as_ref()
+        .is_none_or(|l| l.selected_at <= selected_at)
+        .then(|| LastPublished {
+            selected_at,
+            draft: roundup.draft.clone(),
+            title: roundup.title.clone(),
+            file: roundup.file.clone(),
+            published_at: last
+                .as_ref()
+                .filter(|l| l.selected_at == selected_at)
+                .map_or(now, |l| l.published_at),
+        });
+    // One transaction: a crash leaves the publish done or not done, never half.
+    crate::files::crash_point("publish-read");
+    store.record_publication(
+        &reading.changed,
+        &hand_items,
+        record.as_ref().map(|rec| (rec.id.as_str(), rec)),
+        last.as_ref().map(|l| (Meta::LastPublished, l)),
+    )?;
+    crate::files::crash_point("publish-recorded");
     store.flush()?;
+    crate::files::crash_point("publish-flushed");
     Ok(hand_items.len())
 }
 

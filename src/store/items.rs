@@ -16,7 +16,23 @@ use std::collections::{BTreeMap, HashMap};
 use crate::extract::link::comparable;
 use crate::item::{Item, ItemState};
 
-use super::{to_json, Store, StoreError, Writes};
+use serde::Serialize;
+
+use super::{to_json, Meta, Staged, Store, StoreError, Writes};
+
+/// Writes `items`, keeping the `unseen` index in step: keys that become unseen are indexed
+/// before the items are written, keys that stop being unseen are dropped after (see
+/// `Store::apply_in_order`).
+fn stage_items(staged: &mut Staged, items: &[&Item]) {
+    for item in items {
+        if item.state == ItemState::Unseen {
+            staged.index.insert(item.key.as_bytes(), []);
+        } else {
+            staged.unindex.remove(item.key.as_bytes());
+        }
+        staged.items.insert(item.key.as_bytes(), to_json(item));
+    }
+}
 
 /// What storing one batch of extracted items did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +60,18 @@ impl Store {
             .writing
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut staged = Staged::default();
+        let reports = self.stage_upsert(&mut staged, groups)?;
+        self.apply_in_order(staged)?;
+        Ok(reports)
+    }
+
+    /// `upsert_groups`'s writes, gathered in `staged` rather than applied.
+    fn stage_upsert(
+        &self,
+        staged: &mut Staged,
+        groups: &[&[Item]],
+    ) -> Result<Vec<Upsert>, StoreError> {
         let mut pending_items: HashMap<String, Item> = HashMap::new();
         let mut pending_links: HashMap<LinkKey, String> = HashMap::new();
         let mut reports = Vec::with_capacity(groups.len());
@@ -85,19 +113,15 @@ impl Store {
             }
             reports.push(report);
         }
-        let mut links = Writes::default();
-        let mut alike = Writes::default();
         for (link, key) in &pending_links {
             match link {
-                LinkKey::Alike(c) => alike.insert(c, key),
-                LinkKey::Exact(l) => links.insert(l, key),
+                LinkKey::Alike(c) => staged.alike.insert(c, key),
+                LinkKey::Exact(l) => staged.links.insert(l, key),
             }
         }
         let items: Vec<&Item> = pending_items.values().collect();
-        self.apply(&self.links, links)?;
-        self.apply(&self.alike, alike)?;
-        self.write_items(&items)?;
-        self.add_counts(&new_by_source)?;
+        stage_items(staged, &items);
+        self.stage_counts(staged, &new_by_source)?;
         Ok(reports)
     }
 
@@ -195,7 +219,35 @@ impl Store {
             .writing
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        self.write_items(&items.iter().collect::<Vec<_>>())
+        let mut staged = Staged::default();
+        stage_items(&mut staged, &items.iter().collect::<Vec<_>>());
+        self.apply_in_order(staged)
+    }
+
+    /// What `publish` records, all at once: the items it changed, the posts added by hand
+    /// (stored as `upsert_items` would), the draft's record and where the next window starts.
+    /// One sled transaction: after a crash, the publish happened or it did not.
+    pub fn record_publication(
+        &self,
+        changed: &[Item],
+        by_hand: &[Item],
+        draft: Option<(&str, &impl Serialize)>,
+        meta: Option<(Meta, &impl Serialize)>,
+    ) -> Result<(), StoreError> {
+        let _writing = self
+            .writing
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut staged = Staged::default();
+        self.stage_upsert(&mut staged, &[by_hand])?;
+        stage_items(&mut staged, &changed.iter().collect::<Vec<_>>());
+        if let Some((id, record)) = draft {
+            staged.drafts.insert(id.as_bytes(), to_json(record));
+        }
+        if let Some((which, value)) = meta {
+            staged.meta.insert(which.key().as_bytes(), to_json(value));
+        }
+        self.apply_atomically(staged)
     }
 
     /// Every unseen item, in key order, read through the `unseen` index: the published and
@@ -214,25 +266,6 @@ impl Store {
         Ok(out)
     }
 
-    /// Writes `items` and keeps the `unseen` index in step: keys that become unseen are
-    /// indexed before the items are written, keys that stop being unseen are dropped after.
-    fn write_items(&self, items: &[&Item]) -> Result<(), StoreError> {
-        let mut index = Writes::default();
-        let mut unindex = Writes::default();
-        let mut batch = Writes::default();
-        for item in items {
-            if item.state == ItemState::Unseen {
-                index.insert(item.key.as_bytes(), []);
-            } else {
-                unindex.remove(item.key.as_bytes());
-            }
-            batch.insert(item.key.as_bytes(), to_json(item));
-        }
-        self.apply(&self.unseen, index)?;
-        self.apply(&self.items, batch)?;
-        self.apply(&self.unseen, unindex)
-    }
-
     /// How many items each source name has brought, in all states.
     pub fn item_counts(&self) -> Result<HashMap<String, usize>, StoreError> {
         self.counts
@@ -247,14 +280,17 @@ impl Store {
             .collect()
     }
 
-    fn add_counts(&self, new_by_source: &BTreeMap<&str, u64>) -> Result<(), StoreError> {
-        let mut batch = Writes::default();
+    fn stage_counts(
+        &self,
+        staged: &mut Staged,
+        new_by_source: &BTreeMap<&str, u64>,
+    ) -> Result<(), StoreError> {
         for (name, n) in new_by_source {
             let old = self.counts.get(name.as_bytes()).map_err(|e| self.io(e))?;
             let total = old.map_or(0, |v| count_of(&v)) + n;
-            batch.insert(name.as_bytes(), total.to_be_bytes());
+            staged.counts.insert(name.as_bytes(), total.to_be_bytes());
         }
-        self.apply(&self.counts, batch)
+        Ok(())
     }
 
     /// Builds the `unseen` index and the `counts` of a store made before they existed: once,

@@ -19,7 +19,7 @@ pub enum Meta {
 }
 
 impl Meta {
-    fn key(self) -> &'static str {
+    pub(super) fn key(self) -> &'static str {
         match self {
             Meta::LastPoll => "last_poll",
             Meta::LastPublished => "last_published",

@@ -177,10 +177,82 @@ impl Store {
         tree.apply_batch(writes.batch).map_err(|e| self.io(e))
     }
 
+    /// Applies `staged` batch by batch, in the order that keeps the store readable after a
+    /// crash between any two: link indexes, then the `unseen` keys being added, the items, the
+    /// `unseen` keys being dropped, the counts, the drafts and the meta keys.
+    fn apply_in_order(&self, staged: Staged) -> Result<(), StoreError> {
+        let Staged {
+            links,
+            alike,
+            index,
+            items,
+            unindex,
+            counts,
+            drafts,
+            meta,
+        } = staged;
+        self.apply(&self.links, links)?;
+        self.apply(&self.alike, alike)?;
+        self.apply(&self.unseen, index)?;
+        self.apply(&self.items, items)?;
+        self.apply(&self.unseen, unindex)?;
+        self.apply(&self.counts, counts)?;
+        self.apply(&self.drafts, drafts)?;
+        self.apply(&self.meta, meta)
+    }
+
+    /// Applies `staged` as one sled transaction over every tree it touches: all of it is
+    /// stored, or (after a crash) none of it.
+    fn apply_atomically(&self, staged: Staged) -> Result<(), StoreError> {
+        use sled::transaction::{ConflictableTransactionError, TransactionError};
+        use sled::Transactional;
+        let trees = (
+            &self.links,
+            &self.alike,
+            &self.unseen,
+            &self.items,
+            &self.counts,
+            &self.drafts,
+            &self.meta,
+        );
+        let result: Result<(), TransactionError<()>> =
+            trees.transaction(|(links, alike, unseen, items, counts, drafts, meta)| {
+                links.apply_batch(&staged.links.batch)?;
+                alike.apply_batch(&staged.alike.batch)?;
+                unseen.apply_batch(&staged.index.batch)?;
+                items.apply_batch(&staged.items.batch)?;
+                unseen.apply_batch(&staged.unindex.batch)?;
+                counts.apply_batch(&staged.counts.batch)?;
+                drafts.apply_batch(&staged.drafts.batch)?;
+                meta.apply_batch(&staged.meta.batch)?;
+                Ok::<(), ConflictableTransactionError<()>>(())
+            });
+        result.map_err(|e| match e {
+            TransactionError::Storage(e) => self.io(e),
+            TransactionError::Abort(()) => unreachable!("the transaction never aborts"),
+        })
+    }
+
     /// Forces everything written so far to disk.
     pub fn flush(&self) -> Result<(), StoreError> {
         self.db.flush().map(|_| ()).map_err(|e| self.io(e))
     }
+}
+
+/// Writes gathered for several trees, applied together by `Store::apply_in_order` or
+/// `Store::apply_atomically`.
+#[derive(Default)]
+struct Staged {
+    links: Writes,
+    alike: Writes,
+    /// `unseen` keys added (before the items are written).
+    index: Writes,
+    items: Writes,
+    /// `unseen` keys dropped (after the items are written).
+    unindex: Writes,
+    counts: Writes,
+    drafts: Writes,
+    meta: Writes,
 }
 
 /// A `sled::Batch` that knows whether it holds anything.
