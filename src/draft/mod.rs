@@ -31,9 +31,7 @@ pub enum DraftError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Render(#[from] RenderError),
-    #[error(
-        "cannot write the draft {path}: {source} (check that the folder exists and is writable)"
-    )]
+    #[error("cannot write the draft {path}: {}", write_advice(.source))]
     Write {
         path: PathBuf,
         source: std::io::Error,
@@ -457,6 +455,16 @@ pub fn slug(title: &str) -> String {
         "roundup".into()
     } else {
         out.to_owned()
+    }
+}
+
+/// Why a draft could not be written, and what to do; the file as it was is kept either way.
+fn write_advice(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+            "the disk is full: free some space and run it again (the file there, if any, is unchanged)".into()
+        }
+        _ => format!("{e} (check that the folder exists and is writable)"),
     }
 }
 
