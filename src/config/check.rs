@@ -355,6 +355,24 @@ mod tests {
     }
 
     #[test]
+    fn the_control_api_listens_on_loopback_only() {
+        let src = "[[source]]\nname = \"A\"\nurl = \"https://a.example/feed\"\n";
+        for addr in ["0.0.0.0:0", "192.0.2.1:8080", "[::]:0"] {
+            let e = parse(&format!("[serve]\ncontrol = \"{addr}\"\n{src}"))
+                .unwrap_err()
+                .to_string();
+            assert!(
+                e.contains("serve.control") && e.contains("loopback only"),
+                "{e}"
+            );
+        }
+        for addr in ["127.0.0.1:0", "[::1]:7000"] {
+            let c = parse(&format!("[serve]\ncontrol = \"{addr}\"\n{src}")).unwrap();
+            assert!(c.serve.control.ip().is_loopback());
+        }
+    }
+
+    #[test]
     fn invalid_value_names_line_and_key() {
         let e = parse("[store]\npath = \"x\"\n\n[http]\ntimeout = \"soon\"\n")
             .unwrap_err()
