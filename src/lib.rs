@@ -9,6 +9,7 @@ pub mod errors; // the one error-chain printer
 pub mod extract; // parsed entries -> Item: title, author, summary, link, date, key
 pub mod fetch; // the HTTP client, conditional GET, limits, retries -> FetchOutcome
 pub mod files; // the one atomic file write
+pub mod health; // feed health for the editor: sick, moved, gone and silent sources
 pub mod import; // sources from OPML or a Planet Venus config.ini
 pub mod item; // Item and its state: the record the store keeps
 pub mod parse; // bytes -> entries (feed-rs with a repair pass; scraper selectors)

@@ -89,6 +89,9 @@ fn constants() -> Vec<(&'static str, String)> {
     let late = defaults::LATE
         .to_std()
         .expect("the default late span is positive");
+    let sick_after = defaults::SICK_AFTER
+        .to_std()
+        .expect("the default sick_after span is positive");
     let tags: Vec<String> = defaults::TAGS.iter().map(|t| format!("{t:?}")).collect();
     let user_agent = defaults::user_agent()
         .replacen(env!("CARGO_PKG_VERSION"), "<version>", 1)
@@ -104,6 +107,7 @@ fn constants() -> Vec<(&'static str, String)> {
         ("[roundup] drafts_dir", text(defaults::DRAFTS_DIR)),
         ("[roundup] since", span(defaults::SINCE, "w")),
         ("[roundup] late", span(late, "d")),
+        ("[roundup] sick_after", span(sick_after, "d")),
         ("[roundup] order", text(defaults::ORDER)),
         ("[store] path", text(defaults::STORE_PATH)),
         ("[http] timeout", span(defaults::HTTP_TIMEOUT, "s")),

@@ -247,6 +247,7 @@ path = \"state/roundup.db\"
 
 [roundup]
 since = \"2016-04-01\"
+sick_after = \"0m\"
 
 [http]
 timeout = \"2s\"
@@ -361,6 +362,71 @@ async fn every_fault_is_bounded_reported_on_its_source_and_spares_the_others() {
     let again = roundup(dir.path(), &["--config", "roundup.toml", "poll"]).await;
     assert!(again.status.code().is_some_and(|c| c <= 2), "{again:?}");
     check_outcomes(dir.path()).await;
+
+    // The editor hears of it all: each draft opens with the feed-health comment, and `sources`
+    // marks the same sources.
+    let draft = roundup(
+        dir.path(),
+        &[
+            "--config",
+            "roundup.toml",
+            "draft",
+            "--no-poll",
+            "--out",
+            "-",
+        ],
+    )
+    .await;
+    let text = String::from_utf8_lossy(&draft.stdout);
+    let front_end = text.match_indices("---\n").nth(1).unwrap().0 + 4;
+    let comment = &text[front_end..text.find("-->").unwrap()];
+    assert!(comment.starts_with("\n<!-- roundup: feed health"), "{text}");
+    let group = |heading: &str| -> Vec<&str> {
+        let at = comment
+            .find(heading)
+            .unwrap_or_else(|| panic!("{heading}: {comment}"));
+        comment[at..]
+            .lines()
+            .skip(1)
+            .take_while(|l| l.starts_with("- "))
+            .map(|l| &l[2..l.find(" <").unwrap()])
+            .collect()
+    };
+    let mut sick = group("Failing for more than 0 seconds");
+    sick.sort();
+    assert_eq!(
+        sick,
+        [
+            "429 in seconds",
+            "429 with a date",
+            "A byte a second",
+            "A web page",
+            "Empty body",
+            "Endless body",
+            "Gzip bomb",
+            "No answer",
+            "Redirect loop"
+        ]
+    );
+    assert_eq!(group("Moved (put the new URL in the config)"), ["Moved"]);
+    assert_eq!(group("Gone (take them out of the config)"), ["Gone"]);
+    // Every stored feed here is dated 2016, bar the undated one.
+    assert!(
+        group("Silent for more than 90 days").contains(&"Good one"),
+        "{comment}"
+    );
+    let sources = roundup(dir.path(), &["--config", "roundup.toml", "sources"]).await;
+    let sources = String::from_utf8_lossy(&sources.stdout);
+    let line = |name: &str| {
+        sources
+            .lines()
+            .find(|l| l.starts_with(name))
+            .unwrap()
+            .to_owned()
+    };
+    assert!(line("Gone ").ends_with("[gone]"), "{sources}");
+    assert!(line("No answer").ends_with("[sick]"), "{sources}");
+    assert!(line("Moved").ends_with("[moved, silent]"), "{sources}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -100,7 +100,7 @@ pub enum Command {
     /// Every source's health: last fetch, status, error, items, next check
     Sources {
         /// Print a JSON array (fields: name, url, status, last_fetch, last_error, error_kind,
-        /// items, next_check, moved_to, error_count)
+        /// items, next_check, moved_to, error_count, newest_post, health)
         #[arg(long)]
         json: bool,
     },

@@ -252,11 +252,16 @@ pub fn select_items(store: &Store, state: StateFilter) -> anyhow::Result<Vec<Ite
 
 fn source_rows(env: &Env) -> anyhow::Result<Vec<SourceJson>> {
     let counts = env.store.item_counts()?;
+    let now = chrono::Utc::now();
     env.cfg
         .sources
         .iter()
         .map(|s| {
             let st = env.store.source_state(&s.id(), &s.name)?;
+            let health = crate::health::marks(&env.cfg, &st, now)
+                .iter()
+                .map(|m| m.as_str().to_owned())
+                .collect();
             Ok(SourceJson {
                 name: s.name.clone(),
                 url: s.url.to_string(),
@@ -266,8 +271,10 @@ fn source_rows(env: &Env) -> anyhow::Result<Vec<SourceJson>> {
                 error_kind: st.error_kind,
                 items: counts.get(&s.name).copied().unwrap_or(0),
                 next_check: st.next_check,
+                health,
                 moved_to: st.moved_to,
                 error_count: st.error_count,
+                newest_post: st.newest_post,
             })
         })
         .collect()

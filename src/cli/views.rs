@@ -241,6 +241,10 @@ pub struct SourceJson {
     pub next_check: Option<DateTime<Utc>>,
     pub moved_to: Option<String>,
     pub error_count: u32,
+    /// The date of the newest post it has delivered.
+    pub newest_post: Option<DateTime<Utc>>,
+    /// What the editor should know (`health::Mark`): `sick`, `moved`, `gone`, `silent`.
+    pub health: Vec<String>,
 }
 
 /// `sources`: a line a source, then how many are failing.
@@ -269,10 +273,21 @@ pub fn format_sources(rows: &[SourceJson]) -> String {
         if let Some(m) = &r.moved_to {
             let _ = write!(out, "  moved permanently to {m}");
         }
+        if !r.health.is_empty() {
+            let _ = write!(out, "  [{}]", r.health.join(", "));
+        }
         out.push('\n');
     }
     let failing = rows.iter().filter(|r| r.last_error.is_some()).count();
-    let _ = writeln!(out, "{} sources, {failing} failing", rows.len());
+    let _ = write!(out, "{} sources, {failing} failing", rows.len());
+    let marked = rows.iter().filter(|r| !r.health.is_empty()).count();
+    if marked > 0 {
+        let _ = write!(
+            out,
+            ", {marked} needing attention (sick, moved, gone or silent: the health comment at the top of each draft says what to do)"
+        );
+    }
+    out.push('\n');
     out
 }
 
@@ -492,13 +507,19 @@ mod tests {
             next_check: Some(at(next)),
             moved_to: None,
             error_count: u32::from(error.is_some()),
+            newest_post: None,
+            health: if error.is_some() {
+                vec!["sick".into()]
+            } else {
+                Vec::new()
+            },
         };
         let shown = format_sources(&[row("a", None, 9), row("bb", Some("timed out"), 10)]);
         assert_eq!(
             shown,
             "a   ok               1 item   last fetch 2016-05-17 09:00 UTC\n\
-             bb  failed           1 item   last fetch 2016-05-17 09:00 UTC  next check 2016-05-17 10:00 UTC  error: timed out\n\
-             2 sources, 1 failing\n"
+             bb  failed           1 item   last fetch 2016-05-17 09:00 UTC  next check 2016-05-17 10:00 UTC  error: timed out  [sick]\n\
+             2 sources, 1 failing, 1 needing attention (sick, moved, gone or silent: the health comment at the top of each draft says what to do)\n"
         );
     }
 

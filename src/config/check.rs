@@ -92,7 +92,8 @@ impl Checker<'_> {
         let title = r.title.unwrap_or_else(|| defaults::TITLE.to_owned());
         let since = self.since(&r.since)?;
         let order = self.order(&r.order)?;
-        let late = self.late(&r.late)?;
+        let late = self.span(&r.late, "roundup.late", defaults::LATE)?;
+        let sick_after = self.span(&r.sick_after, "roundup.sick_after", defaults::SICK_AFTER)?;
         let own_posts = match self.regex(&r.own_posts, "roundup.own_posts")? {
             Some(re) => re,
             None => defaults::own_posts(&title),
@@ -108,6 +109,7 @@ impl Checker<'_> {
             drafts_dir: self.resolve(&text(r.drafts_dir, defaults::DRAFTS_DIR)),
             since,
             late,
+            sick_after,
             order,
             read_more: text(r.read_more, defaults::READ_MORE),
             empty: text(r.empty, defaults::EMPTY),
@@ -139,15 +141,21 @@ impl Checker<'_> {
         }
     }
 
-    fn late(&self, v: &Option<Spanned<String>>) -> Result<chrono::Duration, ConfigError> {
+    /// A span like `7d` (not a date), for `key`.
+    fn span(
+        &self,
+        v: &Option<Spanned<String>>,
+        key: &str,
+        default: chrono::Duration,
+    ) -> Result<chrono::Duration, ConfigError> {
         let Some(s) = v else {
-            return Ok(defaults::LATE);
+            return Ok(default);
         };
         match Window::parse(s.get_ref()) {
-            Ok(Window::Span(d)) => Ok(chrono::Duration::from_std(d).unwrap_or(defaults::LATE)),
+            Ok(Window::Span(d)) => Ok(chrono::Duration::from_std(d).unwrap_or(default)),
             _ => self.err(
                 s.span(),
-                "roundup.late",
+                key,
                 format!("{:?} is not a span like 7d, 1w or 36h", s.get_ref()),
             ),
         }

@@ -36,6 +36,10 @@ pub const DRAFTS_DIR: &str = "drafts";
 pub const SINCE: Duration = Duration::from_secs(21 * 86400);
 /// How long before the window start a post first seen inside it may be dated and still be new.
 pub const LATE: chrono::Duration = chrono::Duration::days(7);
+/// How long a source may fail before each draft's health comment lists it.
+pub const SICK_AFTER: chrono::Duration = chrono::Duration::days(7);
+/// How long a source may go without a new post before the health comment calls it silent.
+pub const SILENT_AFTER: chrono::Duration = chrono::Duration::days(90);
 /// The order of the draft's items: `oldest-first` or `newest-first`.
 pub const ORDER: &str = "oldest-first";
 

@@ -89,6 +89,8 @@ pub struct RoundupConfig {
     /// How long before the window start a post first seen inside the window may be dated and
     /// still be new (its feed was down, or slow to show it).
     pub late: chrono::Duration,
+    /// A source failing for longer than this is listed in the health comment of each draft.
+    pub sick_after: chrono::Duration,
     pub order: Order,
     pub read_more: String,
     /// The paragraph of a draft in which nothing new arrived.
@@ -302,7 +304,7 @@ fn import_command(path: &Path) -> String {
 
 /// How unit tests read a config: as `test.toml` in the working folder.
 #[cfg(test)]
-fn test_parse(text: &str) -> Result<Config, ConfigError> {
+pub(crate) fn test_parse(text: &str) -> Result<Config, ConfigError> {
     Config::parse(Path::new("test.toml"), text)
 }
 

@@ -96,6 +96,7 @@ pub(super) struct RawRoundup {
     pub(super) series_outro: Option<String>,
     pub(super) own_posts: Option<Spanned<String>>,
     pub(super) late: Option<Spanned<String>>,
+    pub(super) sick_after: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -138,6 +138,7 @@ pub async fn run(
         since,
         now,
         warnings: Vec::new(),
+        health: crate::health::check(cfg, store, now)?.comment(cfg),
     };
     draft
         .warnings
@@ -182,6 +183,8 @@ struct Draft<'a> {
     since: WindowStart,
     now: DateTime<Utc>,
     warnings: Vec<String>,
+    /// The feed-health comment the draft opens with.
+    health: String,
 }
 
 impl Draft<'_> {
@@ -270,7 +273,7 @@ impl Draft<'_> {
         path: Option<PathBuf>,
     ) -> Result<(DraftRecord, String), DraftError> {
         let (text, drafted) = self.render(selection).await?;
-        let text = record::stamp(&text, &id);
+        let text = crate::health::open_with(&record::stamp(&text, &id), &self.health);
         let written = path.map(|p| (p, record::hash(&text)));
         let rec = DraftRecord::new(
             id,

@@ -83,6 +83,8 @@ pub fn advance(
             state.etag = validators.etag;
             state.last_modified = validators.last_modified;
             state.final_url = Some(final_url);
+            let newest = extracted.items.iter().map(|i| i.published).max();
+            state.newest_post = state.newest_post.max(newest);
             stored(&extracted, upsert)
         }
         Attempt::Failed {

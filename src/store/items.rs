@@ -266,6 +266,19 @@ impl Store {
         Ok(out)
     }
 
+    /// The date of the newest post of each source name, in one read of every item: for stores
+    /// made before the source states kept it (`health::check` writes it back).
+    pub fn newest_post_by_source(
+        &self,
+    ) -> Result<HashMap<String, chrono::DateTime<chrono::Utc>>, StoreError> {
+        let mut newest: HashMap<String, chrono::DateTime<chrono::Utc>> = HashMap::new();
+        for item in self.items()? {
+            let t = newest.entry(item.source).or_insert(item.published);
+            *t = (*t).max(item.published);
+        }
+        Ok(newest)
+    }
+
     /// How many items each source name has brought, in all states.
     pub fn item_counts(&self) -> Result<HashMap<String, usize>, StoreError> {
         self.counts

@@ -72,6 +72,9 @@ pub struct SourceState {
     /// The URL the last body came from, after redirects (base for relative links).
     #[serde(default)]
     pub final_url: Option<String>,
+    /// The date of the newest post it has delivered: long ago means the blog went silent.
+    #[serde(default)]
+    pub newest_post: Option<DateTime<Utc>>,
 }
 
 impl SourceState {
