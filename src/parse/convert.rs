@@ -2,6 +2,8 @@
 //! model into `ParsedFeed`, with what feed-rs drops read back from the raw feed by `extensions`
 //! (FeedBurner's original links, a channel `dc:creator`, prefixed Atom links in RSS items).
 
+use std::sync::LazyLock;
+
 use feed_rs::model;
 use url::Url;
 
@@ -13,6 +15,8 @@ pub(super) fn run_feed_rs(
     bytes: &[u8],
     base: Option<&Url>,
 ) -> Result<model::Feed, feed_rs::parser::ParseFeedError> {
+    let cleaned = stray_declarations_removed(bytes);
+    let bytes = cleaned.as_deref().unwrap_or(bytes);
     feed_rs::parser::Builder::new()
         .base_uri(base.map(Url::as_str))
         // Entries without guid/id must come out without one: feed-rs would otherwise invent a
@@ -20,6 +24,40 @@ pub(super) fn run_feed_rs(
         .id_generator(|_, _, _| String::new())
         .build()
         .parse(bytes)
+}
+
+/// `<?xml ` or `<?xml?`: an XML declaration (`<?xml-stylesheet` is another thing).
+static DECLARATION: LazyLock<regex::bytes::Regex> =
+    LazyLock::new(|| regex::bytes::Regex::new(r"<\?xml[\s?]").expect("a valid pattern"));
+
+/// A guard for a panic in feed-rs 3.0.0 with quick-xml 0.42: an XML declaration naming another
+/// encoding anywhere but at the start of the body (two feeds pasted together, a fragment
+/// included whole) makes feed-rs call quick-xml's `set_encoding` once its prefix is drained,
+/// which panics (quick-xml src/encoding.rs:380), and the whole feed is lost. Such a declaration
+/// means nothing there: it is dropped. `None` when there is none, nearly always.
+fn stray_declarations_removed(bytes: &[u8]) -> Option<Vec<u8>> {
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let start = bytes.len() - body.len()
+        + body
+            .iter()
+            .position(|b| !b.is_ascii_whitespace())
+            .unwrap_or(0);
+    let mut stray = DECLARATION
+        .find_iter(bytes)
+        .filter(|m| m.start() != start)
+        .peekable();
+    stray.peek()?;
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut copied = 0;
+    for m in stray {
+        if m.start() < copied {
+            continue;
+        }
+        out.extend_from_slice(&bytes[copied..m.start()]);
+        copied = memfind(&bytes[m.start()..], b"?>").map_or(bytes.len(), |end| m.start() + end + 2);
+    }
+    out.extend_from_slice(&bytes[copied..]);
+    Some(out)
 }
 
 pub(super) fn describe(err: &feed_rs::parser::ParseFeedError) -> String {

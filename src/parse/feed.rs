@@ -79,6 +79,24 @@ mod tests {
 <item><title>One</title><link>/2024/one</link><description>&lt;p&gt;Hi&lt;/p&gt;</description></item>
 </channel></rss>"#;
 
+    /// feed-rs 3.0.0 panics on a second XML declaration naming another encoding (found by the
+    /// fuzzer, see `convert::stray_declarations_removed`); the feed must come through whole.
+    #[test]
+    fn a_declaration_in_the_middle_of_a_feed_does_not_lose_it() {
+        let rss =
+            "\u{feff}<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\"><channel>\
+                   <title>T</title><item><title>One</title><link>https://b.example/1</link></item>\
+                   <?xml version=\"1.0\" encoding=\"ISO-8859-1\" ?>\
+                   <item><title>Two</title><link>https://b.example/2</link></item>\
+                   <?xml?><?xml-stylesheet href=\"s.xsl\"?></channel></rss>";
+        let f = parse(rss.as_bytes(), None).expect("the feed parses");
+        let titles: Vec<_> = f.entries.iter().map(|e| e.title.clone().unwrap()).collect();
+        assert_eq!(titles, ["One", "Two"]);
+        // Pasted after the feed's end as well.
+        let twice = format!("{}\n{}", &rss[3..], &rss[3..]);
+        assert!(parse(twice.as_bytes(), None).is_ok());
+    }
+
     /// feed-rs 3.0.0 panics on these (see `person`); the feed must come through whole.
     #[test]
     fn a_multibyte_character_touching_an_authors_address_does_not_lose_the_feed() {
