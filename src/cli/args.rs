@@ -68,6 +68,10 @@ pub enum Command {
     Publish {
         /// The edited draft
         file: PathBuf,
+        /// Also write one CSV line per post that went out (title, author, short link, and a
+        /// text of at most 280 characters) to FILE, for scheduling on social media
+        #[arg(long, value_name = "FILE")]
+        social: Option<PathBuf>,
     },
     /// List stored items
     Items {
@@ -136,7 +140,13 @@ impl Command {
         };
         match self {
             Command::Draft { out: Some(p), .. } => fix(p),
-            Command::Publish { file } | Command::Import { file } => fix(file),
+            Command::Publish { file, social } => {
+                fix(file);
+                if let Some(s) = social {
+                    fix(s);
+                }
+            }
+            Command::Import { file } => fix(file),
             _ => {}
         }
     }

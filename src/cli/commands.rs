@@ -5,6 +5,7 @@
 use std::fmt::Write as _;
 use std::sync::Arc;
 
+use anyhow::Context as _;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
@@ -138,9 +139,21 @@ pub async fn execute(cmd: &Command, env: &Env) -> anyhow::Result<Reply> {
             };
             draft(env, opts, &mut reply).await?;
         }
-        Command::Publish { file } => {
+        Command::Publish { file, social } => {
             let r = crate::publish::run(&env.cfg, &env.store, file, Utc::now())?;
             reply.stdout = views::format_publish(&r, &views::display_path(file));
+            if let Some(path) = social {
+                let csv = crate::publish::social::csv(&r.posts);
+                crate::files::write_atomically(path, csv.as_bytes(), crate::files::Access::Shared)
+                    .with_context(|| {
+                        format!("cannot write the social posts to {}", path.display())
+                    })?;
+                reply.stdout.push_str(&format!(
+                    "wrote {}: {}\n",
+                    views::display_path(path),
+                    views::plural(r.posts.len(), "social post", "social posts")
+                ));
+            }
         }
         Command::Items { state, json } => {
             let items = select_items(&env.store, *state)?;

@@ -8,6 +8,7 @@
 pub mod front;
 pub mod mark;
 mod reading;
+pub mod social;
 
 use std::path::{Path, PathBuf};
 
@@ -96,6 +97,9 @@ pub struct PublishReport {
     pub earlier: usize,
     /// Titles of posts that were skipped and are published now.
     pub revived: Vec<String>,
+    /// Every post the file puts out (kept, and added by hand), with the link it printed: what
+    /// `--social` writes.
+    pub posts: Vec<social::PublishedPost>,
 }
 
 impl PublishReport {
@@ -120,6 +124,7 @@ impl PublishReport {
             by_hand: Vec::new(),
             earlier: 0,
             revived: Vec::new(),
+            posts: Vec::new(),
         }
     }
 }
@@ -161,6 +166,7 @@ pub fn run(
     refuse_empty(file, store, record.as_ref(), &reading, &by_hand, foreign_id)?;
 
     let mut report = PublishReport::unchanged(file, title, date, &roundup, reading.kept.len());
+    report.posts = posts_out(record.as_ref(), &reading, &by_hand);
     let digest = record::hash(&text);
     if record
         .as_ref()
@@ -178,6 +184,30 @@ pub fn run(
     report.earlier = reading.earlier;
     report.revived = reading.revived;
     Ok(report)
+}
+
+/// The posts the file puts out, each with the link the draft printed for it (its short link).
+fn posts_out(
+    record: Option<&DraftRecord>,
+    reading: &Reading<'_>,
+    by_hand: &[HandAdded],
+) -> Vec<social::PublishedPost> {
+    let printed = |key: &str| {
+        record
+            .and_then(|r| r.items.iter().find(|d| d.key == key))
+            .map(|d| d.printed_link.clone())
+    };
+    let kept = reading.kept.iter().map(|i| social::PublishedPost {
+        title: i.title.clone(),
+        author: i.author.clone(),
+        link: printed(&i.key).unwrap_or_else(|| i.link.clone()),
+    });
+    let added = by_hand.iter().map(|h| social::PublishedPost {
+        title: h.title.clone(),
+        author: h.author.clone(),
+        link: h.link.clone(),
+    });
+    kept.chain(added).collect()
 }
 
 /// The visible text of the draft's body, its builtin short links read as their targets too.
@@ -262,7 +292,12 @@ fn record_states(
     // not write was selected no earlier than the last post it holds was first seen.
     let selected_at = match &record {
         Some(rec) => rec.selected_at,
-        None => reading.kept.iter().copied().max().unwrap_or(now),
+        None => reading
+            .kept
+            .iter()
+            .map(|i| i.first_seen)
+            .max()
+            .unwrap_or(now),
     };
     let record = record.map(|mut rec| {
         rec.published.get_or_insert(now);

@@ -21,8 +21,8 @@ pub(super) struct Reading<'a> {
     pub(super) changed: Vec<Item>,
     /// Keys of stored items the file holds or its draft held.
     pub(super) seen: HashSet<String>,
-    /// First-seen times of the posts kept.
-    pub(super) kept: Vec<DateTime<Utc>>,
+    /// The posts kept, as they were when read (draft order, then the other posts linked).
+    pub(super) kept: Vec<Item>,
     pub(super) published: usize,
     pub(super) skipped: usize,
     pub(super) updated: usize,
@@ -62,7 +62,7 @@ impl<'a> Reading<'a> {
             return;
         }
         if keep {
-            self.kept.push(item.first_seen);
+            self.kept.push(item.clone());
         }
         if self.elsewhere(&item) {
             if keep {
