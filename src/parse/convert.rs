@@ -15,7 +15,7 @@ pub(super) fn run_feed_rs(
     bytes: &[u8],
     base: Option<&Url>,
 ) -> Result<model::Feed, feed_rs::parser::ParseFeedError> {
-    let cleaned = stray_declarations_removed(bytes);
+    let cleaned = declarations_made_safe(bytes);
     let bytes = cleaned.as_deref().unwrap_or(bytes);
     feed_rs::parser::Builder::new()
         .base_uri(base.map(Url::as_str))
@@ -30,31 +30,61 @@ pub(super) fn run_feed_rs(
 static DECLARATION: LazyLock<regex::bytes::Regex> =
     LazyLock::new(|| regex::bytes::Regex::new(r"<\?xml[\s?]").expect("a valid pattern"));
 
-/// A guard for a panic in feed-rs 3.0.0 with quick-xml 0.42: an XML declaration naming another
-/// encoding anywhere but at the start of the body (two feeds pasted together, a fragment
-/// included whole) makes feed-rs call quick-xml's `set_encoding` once its prefix is drained,
-/// which panics (quick-xml src/encoding.rs:380), and the whole feed is lost. Such a declaration
-/// means nothing there: it is dropped. `None` when there is none, nearly always.
-fn stray_declarations_removed(bytes: &[u8]) -> Option<Vec<u8>> {
-    let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let start = bytes.len() - body.len()
-        + body
+/// A declaration's encoding attribute.
+static ENCODING: LazyLock<regex::bytes::Regex> = LazyLock::new(|| {
+    regex::bytes::Regex::new(r#"encoding\s*=\s*["']([^"'?]{1,40})["']"#).expect("a valid pattern")
+});
+
+/// How much of the body quick-xml 0.42 holds in its first buffer (its `PREFIX_CAP`, 64 bytes,
+/// less room to spare): a declaration must end within it.
+const DECLARATION_ROOM: usize = 56;
+
+/// A guard for a panic in feed-rs 3.0.0 with quick-xml 0.42: feed-rs switches the decoder to the
+/// encoding an XML declaration names, and quick-xml panics (src/encoding.rs:380) when that comes
+/// after the first 64 bytes it buffered: a declaration in the middle of a body (two feeds pasted
+/// together, a fragment included whole) or one pushed past the first 64 bytes by leading
+/// whitespace or long attributes. The whole feed would be lost. Here a declaration at the start
+/// is rewritten short (`<?xml version="1.0" encoding="…"?>`, leading whitespace dropped) when it
+/// ends too late, and one anywhere else, meaningless there, is dropped. Both found by the fuzzer.
+/// `None` when nothing needs it, nearly always.
+fn declarations_made_safe(bytes: &[u8]) -> Option<Vec<u8>> {
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
+    let start = bom
+        + bytes[bom..]
             .iter()
             .position(|b| !b.is_ascii_whitespace())
             .unwrap_or(0);
-    let mut stray = DECLARATION
-        .find_iter(bytes)
-        .filter(|m| m.start() != start)
-        .peekable();
-    stray.peek()?;
+    let ends = |at: usize| memfind(&bytes[at..], b"?>").map_or(bytes.len(), |end| at + end + 2);
+    let mut found = DECLARATION.find_iter(bytes).map(|m| m.start()).peekable();
+    let leading = found.next_if_eq(&start);
+    let long = leading.is_some_and(|at| ends(at) > DECLARATION_ROOM);
+    if !long && found.peek().is_none() {
+        return None;
+    }
     let mut out = Vec::with_capacity(bytes.len());
-    let mut copied = 0;
-    for m in stray {
-        if m.start() < copied {
+    out.extend_from_slice(&bytes[..bom]);
+    let mut copied = bom;
+    if let Some(at) = leading {
+        let end = ends(at);
+        out.extend_from_slice(b"<?xml version=\"1.0\"");
+        if let Some(label) = ENCODING.captures(&bytes[at..end]).and_then(|c| c.get(1)) {
+            out.extend_from_slice(b" encoding=\"");
+            out.extend_from_slice(label.as_bytes());
+            out.push(b'"');
+        }
+        out.extend_from_slice(b"?>");
+        copied = end;
+    }
+    for at in found {
+        if at < copied {
             continue;
         }
-        out.extend_from_slice(&bytes[copied..m.start()]);
-        copied = memfind(&bytes[m.start()..], b"?>").map_or(bytes.len(), |end| m.start() + end + 2);
+        out.extend_from_slice(&bytes[copied..at]);
+        copied = ends(at);
     }
     out.extend_from_slice(&bytes[copied..]);
     Some(out)
