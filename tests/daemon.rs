@@ -345,3 +345,98 @@ async fn the_scheduled_draft_keeps_an_editors_edits() {
     signal(&daemon, "-TERM");
     assert_eq!(wait_exit(&mut daemon, Duration::from_secs(10)), Some(0));
 }
+
+/// Every redirect the short-link server serves is counted (in memory, written in batches: a
+/// redirect never waits on the store); the counts are in `items --json` and survive restarts.
+#[tokio::test(flavor = "multi_thread")]
+async fn short_link_clicks_are_counted_under_load_and_survive_restarts() {
+    let feeds = feed_server(2, Duration::ZERO).await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    write_config(dir.path(), feeds, 1, port);
+    let mut daemon = start_daemon(dir.path());
+    wait_for_poll(port, Duration::from_secs(20)).await;
+    let draft = roundup(
+        dir.path(),
+        &[
+            "--config",
+            "roundup.toml",
+            "draft",
+            "--no-poll",
+            "--out",
+            "draft.md",
+        ],
+    )
+    .await;
+    assert_eq!(draft.status.code(), Some(0), "{draft:?}");
+
+    // 60 concurrent clicks on one link, 25 on the other, and some on codes never issued.
+    let get = |path: String| async move {
+        client()
+            .get(format!("http://127.0.0.1:{port}/{path}"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    };
+    let clicks = (0..60)
+        .map(|_| "6e")
+        .chain((0..25).map(|_| "6f"))
+        .chain((0..10).map(|_| "zz"))
+        .map(|code| tokio::spawn(get(code.to_owned())));
+    let statuses = futures_util::future::join_all(clicks).await;
+    let redirects = statuses
+        .iter()
+        .filter(|s| *s.as_ref().unwrap() == 301)
+        .count();
+    assert_eq!(redirects, 85);
+
+    let counts = |out: std::process::Output| -> Vec<(String, Option<u64>)> {
+        let items: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+        let mut c: Vec<(String, Option<u64>)> = items
+            .iter()
+            .map(|i| {
+                (
+                    i["short_link"]
+                        .as_str()
+                        .unwrap_or("")
+                        .rsplit('/')
+                        .next()
+                        .unwrap()
+                        .to_owned(),
+                    i["clicks"].as_u64(),
+                )
+            })
+            .collect();
+        c.sort();
+        c
+    };
+    // Through the daemon, once its next batch is written.
+    let started = Instant::now();
+    loop {
+        let c = counts(roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await);
+        if c == [("6e".into(), Some(60)), ("6f".into(), Some(25))] {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "{c:?}");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    // Clicks served just before a stop are written as it stops.
+    let more = (0..7).map(|_| tokio::spawn(get("6f".to_owned())));
+    futures_util::future::join_all(more).await;
+    signal(&daemon, "-TERM");
+    assert_eq!(wait_exit(&mut daemon, Duration::from_secs(10)), Some(0));
+    let c = counts(roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await);
+    assert_eq!(c, [("6e".into(), Some(60)), ("6f".into(), Some(32))]);
+
+    // A restarted daemon adds to them.
+    let mut daemon = start_daemon(dir.path());
+    wait_for_poll(port, Duration::from_secs(20)).await;
+    let again = (0..5).map(|_| tokio::spawn(get("6e".to_owned())));
+    futures_util::future::join_all(again).await;
+    signal(&daemon, "-TERM");
+    assert_eq!(wait_exit(&mut daemon, Duration::from_secs(10)), Some(0));
+    let c = counts(roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await);
+    assert_eq!(c, [("6e".into(), Some(65)), ("6f".into(), Some(32))]);
+}

@@ -78,8 +78,8 @@ pub enum Command {
         /// Only items in this state
         #[arg(long, value_enum, default_value_t = StateFilter::All)]
         state: StateFilter,
-        /// Print a JSON array (fields: key, source, title, author, link, short_link, summary,
-        /// published, first_seen, state, roundup)
+        /// Print a JSON array (fields: key, source, title, author, link, short_link, clicks,
+        /// summary, published, first_seen, state, roundup)
         #[arg(long)]
         json: bool,
     },

@@ -162,7 +162,11 @@ pub async fn execute(cmd: &Command, env: &Env) -> anyhow::Result<Reply> {
             let shortener = shortener(env).ok();
             let short = |link: &str| shortener.as_ref().and_then(|s| s.stored(link));
             reply.stdout = if *json {
-                views::items_json(&items, short)?
+                let clicks = |link: &str| {
+                    let code = env.store.code_for(link).ok().flatten()?;
+                    env.store.clicks(&code).ok()
+                };
+                views::items_json(&items, short, clicks)?
             } else {
                 views::format_items(&items, short)
             };

@@ -168,6 +168,8 @@ pub struct ItemJson {
     pub author: String,
     pub link: String,
     pub short_link: Option<String>,
+    /// Redirects its builtin short link served; none without one.
+    pub clicks: Option<u64>,
     pub summary: String,
     pub published: DateTime<Utc>,
     pub first_seen: DateTime<Utc>,
@@ -175,10 +177,12 @@ pub struct ItemJson {
     pub roundup: Option<RoundupRef>,
 }
 
-/// `items --json`: `short` gives the short link already issued for a link, if any.
+/// `items --json`: `short` gives the short link already issued for a link, if any, and `clicks`
+/// how many redirects its builtin short link served.
 pub fn items_json(
     items: &[Item],
     short: impl Fn(&str) -> Option<String>,
+    clicks: impl Fn(&str) -> Option<u64>,
 ) -> serde_json::Result<String> {
     let rows = items
         .iter()
@@ -189,6 +193,7 @@ pub fn items_json(
             author: i.author.clone(),
             link: i.link.clone(),
             short_link: short(&i.link),
+            clicks: clicks(&i.link),
             summary: i.summary.clone(),
             published: i.published,
             first_seen: i.first_seen,

@@ -5,6 +5,7 @@
 //! `schedule` runs the cron jobs, `serve` the public listener (short links, `/healthz`),
 //! `control` the loopback API that other roundup processes send their commands to.
 
+mod clicks;
 pub mod control;
 mod schedule;
 pub mod serve;
@@ -47,11 +48,17 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     tracing::info!(listen = %public.local_addr()?, control = %control_addr, "daemon started");
 
     let server_stop = CancellationToken::new();
+    let clicks = clicks::Clicks::default();
     let tasks = [
         serve(
             public,
-            serve::router(env.store.clone(), cfg.clone()),
+            serve::router(env.store.clone(), cfg.clone(), clicks.clone()),
             &server_stop,
+        ),
+        tokio::spawn(
+            clicks
+                .clone()
+                .flush_loop(env.store.clone(), server_stop.clone()),
         ),
         serve(
             control_listener,
@@ -79,6 +86,7 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
         tracing::warn!("work still running after {SHUTDOWN_GRACE:?}: stopping anyway");
     }
     let _ = std::fs::remove_file(&control_file);
+    clicks.flush(&env.store);
     env.store.flush()?;
     tracing::info!("stopped");
     Ok(())

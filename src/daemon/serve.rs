@@ -11,6 +11,7 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::Serialize;
 
+use super::clicks::Clicks;
 use crate::config::Config;
 use crate::poll::PollSummary;
 use crate::store::Store;
@@ -23,14 +24,15 @@ const MAX_CODE_LEN: usize = 32;
 struct ServeState {
     store: Store,
     cfg: Arc<Config>,
+    clicks: Clicks,
 }
 
-pub fn router(store: Store, cfg: Arc<Config>) -> Router {
+pub fn router(store: Store, cfg: Arc<Config>, clicks: Clicks) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/{code}", get(redirect))
         .fallback(not_found)
-        .with_state(ServeState { store, cfg })
+        .with_state(ServeState { store, cfg, clicks })
 }
 
 async fn not_found() -> Response {
@@ -47,12 +49,15 @@ async fn redirect(State(st): State<ServeState>, Path(code): Path<String>) -> Res
         return not_found().await;
     }
     match st.store.target_of(&code) {
-        Ok(Some(target)) if target.starts_with("http://") || target.starts_with("https://") => (
-            StatusCode::MOVED_PERMANENTLY,
-            [(header::LOCATION, target)],
-            "",
-        )
-            .into_response(),
+        Ok(Some(target)) if target.starts_with("http://") || target.starts_with("https://") => {
+            st.clicks.count(&code);
+            (
+                StatusCode::MOVED_PERMANENTLY,
+                [(header::LOCATION, target)],
+                "",
+            )
+                .into_response()
+        }
         Ok(_) => not_found().await,
         Err(e) => {
             tracing::error!(code = %code, error = %e, "short link lookup failed");

@@ -21,6 +21,29 @@ impl Store {
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
+    /// Adds redirects served to each code's count, in one batch.
+    pub fn add_clicks(
+        &self,
+        served: &std::collections::HashMap<String, u64>,
+    ) -> Result<(), StoreError> {
+        let mut batch = super::Writes::default();
+        for (code, n) in served {
+            let total = self.clicks(code)? + n;
+            batch.insert(code.as_bytes(), total.to_be_bytes());
+        }
+        self.apply(&self.clicks, batch)
+    }
+
+    /// How many redirects the builtin short link `code` has served.
+    pub fn clicks(&self, code: &str) -> Result<u64, StoreError> {
+        Ok(self
+            .clicks
+            .get(code.as_bytes())
+            .map_err(|e| self.io(e))?
+            .and_then(|v| <[u8; 8]>::try_from(v.as_ref()).ok())
+            .map_or(0, u64::from_be_bytes))
+    }
+
     /// The URL a code was issued for, if it was.
     pub fn target_of(&self, code: &str) -> Result<Option<String>, StoreError> {
         Ok(self

@@ -3,7 +3,8 @@
 //! (source name -> how many items it brought), `alike` (the comparable form of an http(s)
 //! link, see `extract::link::comparable` -> key), `links` (any other link as written -> key),
 //! `sources` (name -> SourceState),
-//! `codes` (short code -> URL), `urls` (URL -> short code), `drafts` (draft id -> record),
+//! `codes` (short code -> URL), `urls` (URL -> short code), `clicks` (short code -> redirects
+//! served), `drafts` (draft id -> record),
 //! `meta` (counters, the window, which draft a file holds).
 //! Values are JSON. Writes that belong together go in one transaction; every command that
 //! changes something flushes before it returns.
@@ -80,6 +81,8 @@ pub struct Store {
     sources: sled::Tree,
     codes: sled::Tree,
     urls: sled::Tree,
+    /// Short code -> redirects served (u64, big-endian), added to in batches by the daemon.
+    clicks: sled::Tree,
     meta: sled::Tree,
 }
 
@@ -136,6 +139,7 @@ impl Store {
             sources: tree("sources")?,
             codes: tree("codes")?,
             urls: tree("urls")?,
+            clicks: tree("clicks")?,
             meta: tree("meta")?,
             path: path.to_owned(),
             writing: Arc::new(Mutex::new(())),
