@@ -125,10 +125,13 @@ impl Health {
     pub fn comment(&self, cfg: &Config) -> String {
         let mut out = String::from("<!-- roundup: feed health (this comment is not published)\n");
         if self.entries.is_empty() {
+            let all = match self.sources {
+                1 => "The source is well: not".to_owned(),
+                n => format!("All {n} sources are well: none"),
+            };
             let _ = writeln!(
                 out,
-                "All {} sources are well: none failing for more than {}, moved, gone or silent for more than {}.",
-                self.sources,
+                "{all} failing for more than {}, moved, gone or silent for more than {}.",
                 days(cfg.roundup.sick_after),
                 days(defaults::SILENT_AFTER)
             );

@@ -16,6 +16,7 @@ pub mod parse; // bytes -> entries (feed-rs with a repair pass; scraper selector
 pub mod poll; // one poll: every due source fetched, parsed, extracted and stored
 pub mod publish; // edited draft -> published / skipped
 pub mod render; // items -> DraftView -> handlebars -> markdown
+pub mod review; // the review page: the draft in a browser, edited and published from there
 pub mod shorten; // builtin, YOURLS, none
 pub mod store; // sled trees and the only code that touches them
 pub mod text; // HTML -> plain text (one walker), entity decoding, whitespace, dates

@@ -93,6 +93,13 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         if let Command::Check { source } = &cli.command {
             return check(&cfg, source.as_deref(), cli.quiet).await;
         }
+        if let Command::Review {
+            listen,
+            allow_remote,
+        } = &cli.command
+        {
+            return review(cfg, *listen, *allow_remote, wait, cli.quiet).await;
+        }
         let reply = match open_store(&cfg, wait, cli.quiet).await? {
             Some(store) => {
                 let mut env = Env::new(cfg, store)?;
@@ -111,6 +118,58 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         };
         Ok(print_reply(&reply, cli.quiet, is_product(&cli.command)))
     })
+}
+
+/// `roundup review`: the review page of the current draft, until Ctrl-C. It holds the store
+/// while it runs, as the daemon does.
+async fn review(
+    cfg: Config,
+    listen: std::net::SocketAddr,
+    allow_remote: bool,
+    wait: Duration,
+    quiet: bool,
+) -> anyhow::Result<i32> {
+    if !listen.ip().is_loopback() && !allow_remote {
+        anyhow::bail!(
+            "--listen {listen}: the review page can publish, so it listens on loopback only (127.0.0.1); pass --allow-remote to listen on {} anyway",
+            listen.ip()
+        );
+    }
+    let Some(store) = open_store(&cfg, wait, quiet).await? else {
+        anyhow::bail!(
+            "the daemon holds the store {}: stop it to review from the command line",
+            cfg.store.path.display()
+        );
+    };
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen} (--listen): {e}"))?;
+    println!(
+        "review the draft at http://{}/ (Ctrl-C stops)",
+        listener.local_addr()?
+    );
+    std::io::stdout().flush()?;
+    let stop = tokio_util::sync::CancellationToken::new();
+    let on_signal = stop.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        on_signal.cancel();
+    });
+    #[cfg(unix)]
+    {
+        let on_term = stop.clone();
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            tokio::spawn(async move {
+                term.recv().await;
+                on_term.cancel();
+            });
+        }
+    }
+    roundup::review::serve(listener, std::sync::Arc::new(cfg), store.clone(), stop).await?;
+    store.flush()?;
+    Ok(0)
 }
 
 /// `roundup check`: no store, so it never waits for one. Exit 2 when a source fails.

@@ -62,6 +62,13 @@ fn parse_extract_and_render_survive_mutated_feeds_and_pages() {
     for input in FOUND {
         harness::feed(&cfg, input);
     }
+    // cargo-fuzz, feed target, third run: an HTML page whose post link was 3,224 characters
+    // long, printed twice on one line of the draft; links are now bounded (2048).
+    let long_link = format!(
+        "<html><body><article><h2><a href=\"/{}\">T</a></h2><p>A paragraph long enough to be the summary of this post.</p></article></body></html>",
+        "x".repeat(3200)
+    );
+    harness::feed(&cfg, long_link.as_bytes());
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     let mut ran = 0;
     for seed in seeds() {

@@ -23,7 +23,7 @@ fn readme_quotes_every_help_text() {
     let mut commands = vec![vec![]];
     for sub in [
         "poll", "draft", "publish", "items", "skip", "unskip", "sources", "check", "daemon",
-        "import",
+        "import", "review",
     ] {
         commands.push(vec![sub]);
     }

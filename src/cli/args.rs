@@ -115,6 +115,15 @@ pub enum Command {
     },
     /// Cron-scheduled polls and drafts, short-link redirects, control API
     Daemon,
+    /// Serve the review page of the current draft on 127.0.0.1 and print its address
+    Review {
+        /// Where to listen (port 0 picks a free one)
+        #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+        listen: std::net::SocketAddr,
+        /// Allow an address other than loopback (anyone who can reach it can publish)
+        #[arg(long)]
+        allow_remote: bool,
+    },
     /// Add sources from an OPML file or a Planet (Venus) config.ini to the config
     Import {
         /// The OPML or config.ini file

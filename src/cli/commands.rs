@@ -178,7 +178,10 @@ pub async fn execute(cmd: &Command, env: &Env) -> anyhow::Result<Reply> {
             set_state(env, items, ItemState::Unseen, *force, &mut reply)?
         }
         Command::Sources { json } => sources(env, *json, &mut reply)?,
-        Command::Daemon | Command::Import { .. } | Command::Check { .. } => {
+        Command::Daemon
+        | Command::Import { .. }
+        | Command::Check { .. }
+        | Command::Review { .. } => {
             anyhow::bail!("`{}` cannot run through the control API", command_name(cmd));
         }
     }
@@ -239,6 +242,7 @@ pub fn command_name(cmd: &Command) -> &'static str {
         Command::Unskip { .. } => "unskip",
         Command::Sources { .. } => "sources",
         Command::Daemon => "daemon",
+        Command::Review { .. } => "review",
         Command::Import { .. } => "import",
         Command::Check { .. } => "check",
     }

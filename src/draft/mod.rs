@@ -4,6 +4,7 @@
 
 pub mod read;
 pub mod record;
+pub mod review;
 pub mod select;
 pub mod target;
 
@@ -19,6 +20,7 @@ use crate::shorten::{Shortened, Shortener};
 use crate::store::{Store, StoreError};
 
 pub use record::{DraftRecord, DraftedItem};
+use select::SeriesPick;
 pub use select::{select, LastPublished, Selection, WindowStart};
 use target::{Action, Known, Plan};
 
@@ -244,7 +246,7 @@ impl Draft<'_> {
         &mut self,
         selection: &Selection,
     ) -> Result<(String, Vec<DraftedItem>), DraftError> {
-        let (series, mut drafted) = series_views(selection);
+        let (series, mut drafted) = series_views(&selection.series);
         let (items, shown, shorten_warnings) = item_views(selection, self.shortener).await;
         drafted.extend(shown);
         self.warnings.extend(shorten_warnings);
@@ -355,10 +357,9 @@ fn posts_section(rendered: &str, intro: &str) -> String {
 }
 
 /// The series lists. They link the posts in full, as the editors did by hand.
-fn series_views(selection: &Selection) -> (Vec<SeriesView>, Vec<DraftedItem>) {
+fn series_views(series: &[SeriesPick]) -> (Vec<SeriesView>, Vec<DraftedItem>) {
     let mut drafted = Vec::new();
-    let series = selection
-        .series
+    let series = series
         .iter()
         .map(|pick| SeriesView {
             intro: pick.intro.clone(),

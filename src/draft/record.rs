@@ -45,6 +45,9 @@ pub struct DraftRecord {
     /// between leaves a record that `find` reads right whichever bytes the file holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pending: Option<Box<DraftRecord>>,
+    /// What the editor changed on the review page (left out, moved, retitled posts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review: Option<Box<super::review::Review>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,6 +83,7 @@ impl DraftRecord {
             published: None,
             published_hash: None,
             pending: None,
+            review: None,
         }
     }
 

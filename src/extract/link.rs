@@ -17,7 +17,13 @@ pub enum LinkError {
     Missing,
     Unparsable(String),
     NotHttp(String),
+    /// Longer than `MAX_LINK` characters once resolved.
+    TooLong(usize),
 }
+
+/// The longest link a post may have: browsers and servers give up around here, and a post
+/// printing it twice would be a wall of text.
+pub const MAX_LINK: usize = 2048;
 
 /// `href` resolved against `base`, without fragment and tracking parameters; only http(s).
 pub fn canonical(href: Option<&str>, base: Option<&Url>) -> Result<String, LinkError> {
@@ -47,7 +53,11 @@ pub fn canonical(href: Option<&str>, base: Option<&Url>) -> Result<String, LinkE
             url.set_query(if kept.is_empty() { None } else { Some(&kept) });
         }
     }
-    Ok(url.into())
+    let url: String = url.into();
+    if url.len() > MAX_LINK {
+        return Err(LinkError::TooLong(url.len()));
+    }
+    Ok(url)
 }
 
 /// The form in which two links to the same post compare equal, whatever an editor or a feed
@@ -122,6 +132,11 @@ mod tests {
             c("https://blog.example/p?id=2")
         );
         assert_eq!(comparable("javascript:alert(1)"), None);
+        let long = format!("https://a.example/{}", "x".repeat(MAX_LINK));
+        assert_eq!(
+            canonical(Some(&long), None),
+            Err(LinkError::TooLong(long.len()))
+        );
         assert_eq!(comparable("not a link"), None);
         // A draft encodes what would close its markdown link; the feed did not.
         assert_eq!(

@@ -168,6 +168,10 @@ fn why_unusable(e: link::LinkError) -> String {
         link::LinkError::Missing => "has no link".to_owned(),
         link::LinkError::Unparsable(l) => format!("has a link that is not a URL ({l})"),
         link::LinkError::NotHttp(l) => format!("has no http(s) link ({l})"),
+        link::LinkError::TooLong(n) => format!(
+            "has a link of {n} characters (at most {} are taken)",
+            link::MAX_LINK
+        ),
     }
 }
 
