@@ -136,10 +136,17 @@ async fn review(
         );
     }
     let Some(store) = open_store(&cfg, wait, quiet).await? else {
-        anyhow::bail!(
-            "the daemon holds the store {}: stop it to review from the command line",
-            cfg.store.path.display()
-        );
+        // The daemon holds the store: it serves the page itself, unless told not to.
+        let control = roundup::daemon::control::read_control_file(&cfg.store.path)?;
+        let Some(addr) = control.review else {
+            anyhow::bail!(
+                "the daemon holds the store {} and does not serve the review page ([review] listen = \"off\" in {}): set [review] listen and restart it, or stop it to review from the command line",
+                cfg.store.path.display(),
+                cfg.path.display()
+            );
+        };
+        println!("the daemon serves the review page: review the draft at http://{addr}/");
+        return Ok(0);
     };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
@@ -167,7 +174,18 @@ async fn review(
             });
         }
     }
-    roundup::review::serve(listener, std::sync::Arc::new(cfg), store.clone(), stop).await?;
+    let access = roundup::review::Access {
+        allow_remote,
+        desk: Default::default(),
+    };
+    roundup::review::serve(
+        listener,
+        std::sync::Arc::new(cfg),
+        store.clone(),
+        access,
+        stop,
+    )
+    .await?;
     store.flush()?;
     Ok(0)
 }

@@ -64,6 +64,9 @@ timezone = "Europe/Paris"
 [serve]
 listen = "127.0.0.1:{listen}"
 
+[review]
+listen = "127.0.0.1:0"
+
 [shortener]
 kind = "builtin"
 base_url = "http://127.0.0.1:{listen}/"
@@ -439,4 +442,93 @@ async fn short_link_clicks_are_counted_under_load_and_survive_restarts() {
     assert_eq!(wait_exit(&mut daemon, Duration::from_secs(10)), Some(0));
     let c = counts(roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await);
     assert_eq!(c, [("6e".into(), Some(65)), ("6f".into(), Some(32))]);
+}
+
+/// The daemon serves the review page on a listener of its own, `[review] listen` (loopback),
+/// never on the public short-link one; `roundup review` while it runs points there; a request
+/// naming another host (a DNS-rebinding page) is refused; publishing from the page records the
+/// states through the daemon's store.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_daemon_serves_the_review_page_on_its_own_loopback_listener() {
+    let feeds = feed_server(2, Duration::ZERO).await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    write_config(dir.path(), feeds, 2, port);
+    let mut daemon = start_daemon(dir.path());
+    wait_for_poll(port, Duration::from_secs(20)).await;
+    let drafted = roundup(
+        dir.path(),
+        &["--config", "roundup.toml", "draft", "--no-poll"],
+    )
+    .await;
+    assert!(drafted.status.success(), "{drafted:?}");
+
+    let control: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(dir.path().join("state/roundup.db.control")).unwrap(),
+    )
+    .unwrap();
+    let addr = control["review"]
+        .as_str()
+        .expect("the review address")
+        .to_owned();
+    assert!(addr.starts_with("127.0.0.1:"), "{control}");
+    let url = format!("http://{addr}/");
+    let told = roundup(dir.path(), &["--config", "roundup.toml", "review"]).await;
+    let said = String::from_utf8_lossy(&told.stdout);
+    assert!(told.status.success() && said.contains(&url), "{told:?}");
+
+    let http = client();
+    let page = http.get(&url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Post 0 of blog 1"), "{page}");
+    let public = http
+        .get(format!("http://127.0.0.1:{port}/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        public.status(),
+        404,
+        "the public listener has no review page"
+    );
+    let rebound = http
+        .get(&url)
+        .header(
+            "Host",
+            format!("evil.example:{}", addr.rsplit(':').next().unwrap()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 421);
+    assert!(!rebound.text().await.unwrap().contains("token"));
+
+    let token = page
+        .split("name=\"token\" value=\"")
+        .nth(1)
+        .map(|t| t[..t.find('"').unwrap()].to_owned())
+        .unwrap();
+    let published = http
+        .post(format!("{url}publish"))
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .header("Origin", format!("http://{addr}"))
+        .body(format!("token={token}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(published.status(), 200);
+    let said = published.text().await.unwrap();
+    assert!(said.contains("Published 4 posts"), "{said}");
+    let items = roundup(dir.path(), &["--config", "roundup.toml", "items", "--json"]).await;
+    let items: Vec<serde_json::Value> = serde_json::from_slice(&items.stdout).unwrap();
+    assert_eq!(items.len(), 4);
+    assert!(items.iter().all(|i| i["state"] == "published"), "{items:?}");
+
+    signal(&daemon, "-TERM");
+    assert_eq!(wait_exit(&mut daemon, Duration::from_secs(10)), Some(0));
+    assert!(
+        reqwest::get(&url).await.is_err(),
+        "the review page stops with the daemon"
+    );
 }

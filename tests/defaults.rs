@@ -134,6 +134,11 @@ fn constants() -> Vec<(&'static str, String)> {
         ("[schedule] timezone", text(defaults::SCHEDULE_TIMEZONE)),
         ("[serve] listen", text(defaults::SERVE_LISTEN)),
         ("[serve] control", text(defaults::SERVE_CONTROL)),
+        ("[review] listen", text(defaults::REVIEW_LISTEN)),
+        (
+            "[review] allow_remote",
+            text(&defaults::REVIEW_ALLOW_REMOTE.to_string()),
+        ),
         ("[shortener] kind", text(defaults::SHORTENER_KIND)),
         ("[shortener] alphabet", text(defaults::SHORTENER_ALPHABET)),
         (

@@ -435,7 +435,7 @@ async fn the_daemon_keeps_running_through_every_fault() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let head = format!(
-        "[schedule]\npoll = \"*/2 * * * * *\"\ndraft = \"0 0 1 1 *\"\n\n[serve]\nlisten = \"127.0.0.1:{port}\"\n"
+        "[schedule]\npoll = \"*/2 * * * * *\"\ndraft = \"0 0 1 1 *\"\n\n[serve]\nlisten = \"127.0.0.1:{port}\"\n\n[review]\nlisten = \"127.0.0.1:0\"\n"
     );
     write_config(dir.path(), faults.addr, &head);
     let mut daemon = start_daemon(dir.path());

@@ -78,7 +78,8 @@ pub struct Env {
     pub cfg: Arc<Config>,
     pub store: Store,
     pub fetcher: Arc<Fetcher>,
-    /// Held for the length of a poll: two polls never overlap.
+    /// Held for the length of a poll: two polls never overlap. Drafts hold it while they select
+    /// and write, publishes (the command's and the review page's) while they run.
     pub polling: Arc<tokio::sync::Mutex<()>>,
     /// Draw progress bars (only when the output is a terminal).
     pub progress: bool,
@@ -140,6 +141,8 @@ pub async fn execute(cmd: &Command, env: &Env) -> anyhow::Result<Reply> {
             draft(env, opts, &mut reply).await?;
         }
         Command::Publish { file, social } => {
+            // Not while a draft is written, nor while the review page publishes.
+            let _desk = env.polling.lock().await;
             let r = crate::publish::run(&env.cfg, &env.store, file, Utc::now())?;
             reply.stdout = views::format_publish(&r, &views::display_path(file));
             if let Some(path) = social {

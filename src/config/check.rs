@@ -10,12 +10,12 @@ use std::path::{Path, PathBuf};
 use toml::Spanned;
 
 use super::raw::{strings, FilterParts, RawConfig, RawHttp, RawRoundup, RawSchedule, RawSeries};
-use super::raw::{RawServe, Strings};
+use super::raw::{RawReview, RawServe, Strings};
 use super::value::{lexical, parse_size};
 use super::{defaults, ConfigError};
 use super::{
-    Config, Filters, HttpConfig, Order, RoundupConfig, ScheduleConfig, Series, ServeConfig, Source,
-    StoreConfig,
+    Config, Filters, HttpConfig, Order, ReviewConfig, RoundupConfig, ScheduleConfig, Series,
+    ServeConfig, Source, StoreConfig,
 };
 use crate::config::window::Window;
 use field::text_or;
@@ -53,6 +53,7 @@ impl<'a> Checker<'a> {
         let http = self.http(&raw.http)?;
         let schedule = self.schedule(&raw.schedule)?;
         let serve = self.serve(&raw.serve)?;
+        let review = self.review(&raw.review)?;
         let shortener = self.shortener(raw.shortener)?;
         let series = self.series(raw.series)?;
         let filters = self.filters(raw.filters.parts(), "filters.")?;
@@ -67,6 +68,7 @@ impl<'a> Checker<'a> {
             http,
             schedule,
             serve,
+            review,
             shortener,
             authors: raw.authors,
             series,
@@ -281,6 +283,32 @@ impl Checker<'_> {
         Ok(serve)
     }
 
+    fn review(&self, r: &RawReview) -> Result<ReviewConfig, ConfigError> {
+        let allow_remote = r.allow_remote.unwrap_or(defaults::REVIEW_ALLOW_REMOTE);
+        if r.listen
+            .as_ref()
+            .is_some_and(|l| l.get_ref().trim() == "off")
+        {
+            return Ok(ReviewConfig {
+                listen: None,
+                allow_remote,
+            });
+        }
+        let listen = self.addr(&r.listen, "review.listen", defaults::REVIEW_LISTEN)?;
+        if !listen.ip().is_loopback() && !allow_remote {
+            let span = r.listen.as_ref().map(|s| s.span()).unwrap_or(0..0);
+            return self.err(
+                span,
+                "review.listen",
+                "the review page can publish, so it listens on loopback only (use 127.0.0.1); set allow_remote = true to listen here anyway",
+            );
+        }
+        Ok(ReviewConfig {
+            listen: Some(listen),
+            allow_remote,
+        })
+    }
+
     fn series(&self, raw: Vec<RawSeries>) -> Result<Vec<Series>, ConfigError> {
         let mut series = Vec::new();
         for s in raw {
@@ -360,6 +388,29 @@ mod tests {
             .own_posts
             .is_match("RDO blogs over the last few weeks"));
         assert!(c.roundup.own_posts.is_match("RDO Community Blog Roundup"));
+    }
+
+    #[test]
+    fn the_review_page_listens_on_loopback_unless_allowed() {
+        let src = "[[source]]\nname = \"A\"\nurl = \"https://a.example/feed\"\n";
+        let c = parse(src).unwrap();
+        assert_eq!(c.review.listen, Some("127.0.0.1:8081".parse().unwrap()));
+        let e = parse(&format!("[review]\nlisten = \"0.0.0.0:8081\"\n{src}"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("review.listen")
+                && e.contains("loopback only")
+                && e.contains("allow_remote"),
+            "{e}"
+        );
+        let c = parse(&format!(
+            "[review]\nlisten = \"0.0.0.0:8081\"\nallow_remote = true\n{src}"
+        ))
+        .unwrap();
+        assert_eq!(c.review.listen, Some("0.0.0.0:8081".parse().unwrap()));
+        let c = parse(&format!("[review]\nlisten = \"off\"\n{src}")).unwrap();
+        assert_eq!(c.review.listen, None);
     }
 
     #[test]

@@ -114,6 +114,13 @@ pub const SERVE_LISTEN: &str = "127.0.0.1:8080";
 /// The control API, loopback only; port 0 picks one.
 pub const SERVE_CONTROL: &str = "127.0.0.1:0";
 
+// [review]
+
+/// The daemon's review page: loopback, never the public listener. `off` turns it off.
+pub const REVIEW_LISTEN: &str = "127.0.0.1:8081";
+/// Whether `[review] listen` may be an address other machines reach.
+pub const REVIEW_ALLOW_REMOTE: bool = false;
+
 // [shortener]
 
 /// `builtin`, `yourls` or `none`.

@@ -59,6 +59,7 @@ pub struct Config {
     pub http: HttpConfig,
     pub schedule: ScheduleConfig,
     pub serve: ServeConfig,
+    pub review: ReviewConfig,
     pub shortener: ShortenerConfig,
     /// Login or alias -> display name.
     pub authors: BTreeMap<String, String>,
@@ -133,6 +134,14 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     /// Loopback address of the control API; port 0 picks one (written to the state folder).
     pub control: SocketAddr,
+}
+
+#[derive(Debug, Clone)]
+pub struct ReviewConfig {
+    /// Where the daemon serves the review page; `None` (`listen = "off"`): it does not.
+    pub listen: Option<SocketAddr>,
+    /// The listener may be on an address other hosts reach (anyone who reaches it can publish).
+    pub allow_remote: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

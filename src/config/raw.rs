@@ -69,6 +69,8 @@ pub(super) struct RawConfig {
     #[serde(default)]
     pub(super) serve: RawServe,
     #[serde(default)]
+    pub(super) review: RawReview,
+    #[serde(default)]
     pub(super) shortener: RawShortener,
     #[serde(default)]
     pub(super) authors: BTreeMap<String, String>,
@@ -133,6 +135,13 @@ pub(super) struct RawSchedule {
 pub(super) struct RawServe {
     pub(super) listen: Option<Spanned<String>>,
     pub(super) control: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawReview {
+    pub(super) listen: Option<Spanned<String>>,
+    pub(super) allow_remote: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -26,6 +26,9 @@ pub struct ControlFile {
     pub addr: SocketAddr,
     pub token: String,
     pub pid: u32,
+    /// Where the daemon serves the review page, when it does.
+    #[serde(default)]
+    pub review: Option<SocketAddr>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -144,14 +147,16 @@ async fn run(
     (StatusCode::OK, Json(reply))
 }
 
-/// Sends a command to the daemon that holds the store.
-pub async fn send(cfg: &Config, cmd: &Command) -> Result<Reply, ControlError> {
-    let store = cfg.store.path.clone();
-    let file = control_file_path(&store);
+/// What the daemon holding `store` wrote beside it.
+pub fn read_control_file(store: &Path) -> Result<ControlFile, ControlError> {
+    let file = control_file_path(store);
     let text = match std::fs::read(&file) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Err(ControlError::NoDaemon { store, file })
+            return Err(ControlError::NoDaemon {
+                store: store.to_owned(),
+                file,
+            })
         }
         Err(e) => {
             return Err(ControlError::BadFile {
@@ -160,10 +165,17 @@ pub async fn send(cfg: &Config, cmd: &Command) -> Result<Reply, ControlError> {
             })
         }
     };
-    let cf: ControlFile = serde_json::from_slice(&text).map_err(|e| ControlError::BadFile {
-        file: file.clone(),
+    serde_json::from_slice(&text).map_err(|e| ControlError::BadFile {
+        file,
         cause: e.to_string(),
-    })?;
+    })
+}
+
+/// Sends a command to the daemon that holds the store.
+pub async fn send(cfg: &Config, cmd: &Command) -> Result<Reply, ControlError> {
+    let store = cfg.store.path.clone();
+    let file = control_file_path(&store);
+    let cf = read_control_file(&store)?;
     let unreachable = |cause: String| ControlError::Unreachable {
         store: store.clone(),
         addr: cf.addr,

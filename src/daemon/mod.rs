@@ -3,7 +3,8 @@
 //! stop it cleanly: in-flight fetches end, the store is flushed, the control file removed.
 //!
 //! `schedule` runs the cron jobs, `serve` the public listener (short links, `/healthz`),
-//! `control` the loopback API that other roundup processes send their commands to.
+//! `control` the loopback API that other roundup processes send their commands to; the review
+//! page (`crate::review`) has a loopback listener of its own, `[review] listen`.
 
 mod clicks;
 pub mod control;
@@ -35,6 +36,11 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
     let public = bind(cfg.serve.listen, "[serve] listen", &cfg).await?;
     let control_listener = bind(cfg.serve.control, "[serve] control", &cfg).await?;
     let control_addr = control_listener.local_addr()?;
+    let review = match cfg.review.listen {
+        Some(addr) => Some(bind(addr, "[review] listen", &cfg).await?),
+        None => None,
+    };
+    let review_addr = review.as_ref().map(|l| l.local_addr()).transpose()?;
     let control_file = control::control_file_path(&cfg.store.path);
     let token = control::new_token()?;
     control::write_control_file(
@@ -43,13 +49,17 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
             addr: control_addr,
             token: token.clone(),
             pid: std::process::id(),
+            review: review_addr,
         },
     )?;
     tracing::info!(listen = %public.local_addr()?, control = %control_addr, "daemon started");
+    if let Some(addr) = review_addr {
+        tracing::info!("review the current draft at http://{addr}/");
+    }
 
     let server_stop = CancellationToken::new();
     let clicks = clicks::Clicks::default();
-    let tasks = [
+    let mut tasks = vec![
         serve(
             public,
             serve::router(env.store.clone(), cfg.clone(), clicks.clone()),
@@ -76,6 +86,19 @@ pub async fn run(cfg: Config) -> anyhow::Result<()> {
             cfg.schedule.draft.clone(),
         )),
     ];
+    if let Some(listener) = review {
+        let access = crate::review::Access {
+            allow_remote: cfg.review.allow_remote,
+            // A page's publish waits for a draft being written, and the other way round.
+            desk: env.polling.clone(),
+        };
+        let (cfg, store, stop) = (cfg.clone(), env.store.clone(), server_stop.clone());
+        tasks.push(tokio::spawn(async move {
+            if let Err(e) = crate::review::serve(listener, cfg, store, access, stop).await {
+                tracing::error!(error = %e, "the review page stopped");
+            }
+        }));
+    }
 
     wait_for_signal(&stop).await;
     tracing::info!("stopping");

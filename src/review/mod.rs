@@ -8,6 +8,8 @@
 //! and only when the file is still what roundup wrote: an editor's hand edits are never
 //! overwritten, the page says so instead.
 
+mod access;
+
 use std::sync::Arc;
 
 use axum::extract::{Form, Path, State};
@@ -34,10 +36,23 @@ struct Page {
     store: Store,
     token: Arc<String>,
     hb: Arc<Handlebars<'static>>,
+    desk: Desk,
+}
+
+/// Held while the page changes the draft or publishes; the daemon's drafts hold it too, so a
+/// scheduled draft never lands in the middle of a publish.
+pub type Desk = Arc<tokio::sync::Mutex<()>>;
+
+/// How the page is served.
+#[derive(Clone, Default)]
+pub struct Access {
+    /// Answer requests naming any host, not only loopback ones.
+    pub allow_remote: bool,
+    pub desk: Desk,
 }
 
 /// The review page's routes; `token` must come back with every change.
-pub fn router(cfg: Arc<Config>, store: Store, token: String) -> Router {
+pub fn router(cfg: Arc<Config>, store: Store, token: String, access: Access) -> Router {
     let mut hb = Handlebars::new();
     hb.set_strict_mode(true);
     hb.register_template_string("review", TEMPLATE)
@@ -53,7 +68,12 @@ pub fn router(cfg: Arc<Config>, store: Store, token: String) -> Router {
             store,
             token: Arc::new(token),
             hb: Arc::new(hb),
+            desk: access.desk,
         })
+        .layer(axum::middleware::from_fn_with_state(
+            access.allow_remote,
+            access::loopback_host,
+        ))
 }
 
 /// A form's fields: the token, what to do, and an edit's text.
@@ -163,19 +183,6 @@ impl Page {
             .map(|(clicks, title)| json!({"title": title, "clicks": clicks}))
             .collect()
     }
-
-    /// A change must carry this page's token, and come from this page when the browser says
-    /// where it comes from.
-    fn allowed(&self, headers: &HeaderMap, token: &str) -> bool {
-        let same_origin = match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
-            (Some(origin), Some(host)) => {
-                origin.to_str().ok() == host.to_str().ok().map(|h| format!("http://{h}")).as_deref()
-            }
-            (Some(_), None) => false,
-            (None, _) => true,
-        };
-        same_origin && !token.is_empty() && token == self.token.as_str()
-    }
 }
 
 /// 128 bits from the operating system's random source, as hex.
@@ -193,14 +200,6 @@ fn fail(message: String) -> Response {
     (
         StatusCode::INTERNAL_SERVER_ERROR,
         format!("error: {message}\n"),
-    )
-        .into_response()
-}
-
-fn forbidden() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        "error: this request did not come from the review page (bad or missing token); reload the page and try again\n",
     )
         .into_response()
 }
@@ -282,9 +281,10 @@ async fn change(
     headers: HeaderMap,
     Form(form): Form<ChangeForm>,
 ) -> Response {
-    if !page.allowed(&headers, &form.token) {
-        return forbidden();
+    if !access::allowed(&headers, &form.token, &page.token) {
+        return access::forbidden();
     }
+    let _desk = page.desk.lock().await;
     let mut record = match page.current() {
         Ok(r) => r,
         Err(resp) => return *resp,
@@ -340,9 +340,10 @@ async fn publish(
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Response {
-    if !page.allowed(&headers, &form.token) {
-        return forbidden();
+    if !access::allowed(&headers, &form.token, &page.token) {
+        return access::forbidden();
     }
+    let _desk = page.desk.lock().await;
     let record = match page.current() {
         Ok(r) => r,
         Err(resp) => return *resp,
@@ -395,10 +396,11 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     cfg: Arc<Config>,
     store: Store,
+    access: Access,
     stop: tokio_util::sync::CancellationToken,
 ) -> std::io::Result<()> {
     let token = new_token()?;
-    let app = router(cfg, store, token);
+    let app = router(cfg, store, token, access);
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { stop.cancelled().await })
         .await
