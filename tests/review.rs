@@ -224,13 +224,47 @@ impl Browser {
     }
 
     fn call(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let r = self.answer(method, path, body);
+        assert!(r["value"]["error"].is_null(), "{path}: {r}");
+        r["value"].clone()
+    }
+
+    /// The driver's whole answer, an error included.
+    fn answer(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if !body.is_null() {
             req = req.json(&body);
         }
-        let r: Value = req.send().unwrap().json().unwrap();
-        assert!(r["value"]["error"].is_null(), "{path}: {r}");
-        r["value"].clone()
+        req.send().unwrap().json().unwrap()
+    }
+
+    /// Clicks a button that submits a form, and waits for the page it leads to: a new
+    /// document (its root element is another element), fully loaded.
+    fn submit(&self, css: &str) {
+        let old = self.find("html");
+        self.click(css);
+        let started = std::time::Instant::now();
+        loop {
+            let root = self.answer(
+                reqwest::Method::POST,
+                "/element",
+                json!({"using": "css selector", "value": "html"}),
+            );
+            let state = self.answer(
+                reqwest::Method::POST,
+                "/execute/sync",
+                json!({"script": "return document.readyState", "args": []}),
+            );
+            let new = root["value"][ELEMENT].as_str().is_some_and(|e| e != old);
+            if new && state["value"] == "complete" {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "{css}: no new page after the click"
+            );
+            std::thread::sleep(Duration::from_millis(30));
+        }
     }
 
     fn go(&self, url: &str) {
@@ -333,7 +367,7 @@ fn the_review_page_publishes_what_the_same_edits_in_the_file_would() {
     let browser = Browser::start(&root.path().join("chromium"));
     browser.go(&url);
     assert!(browser.text("h1").contains("RDO blogs"), "the page opened");
-    browser.click(&format!("#post-{} button.leave-out", key(out)));
+    browser.submit(&format!("#post-{} button.leave-out", key(out)));
     assert!(browser
         .text(&format!("#post-{}", key(out)))
         .contains("left out"));
@@ -342,15 +376,15 @@ fn the_review_page_publishes_what_the_same_edits_in_the_file_would() {
         &format!("#post-{} textarea[name=summary]", key(edit)),
         NEW_SUMMARY,
     );
-    browser.click(&format!("#post-{} button.save", key(edit)));
-    browser.click(&format!("#post-{} button.up", key(up)));
+    browser.submit(&format!("#post-{} button.save", key(edit)));
+    browser.submit(&format!("#post-{} button.up", key(up)));
     let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("review-page.png");
     browser.screenshot(&shot);
     eprintln!("screenshot of the review page: {}", shot.display());
     browser.go(&format!("{url}preview"));
     assert!(browser.text("#preview-html").contains(NEW_SUMMARY));
     browser.go(&url);
-    browser.click("#publish");
+    browser.submit("#publish");
     let said = browser.text("#message");
     assert!(said.contains("Published 3 posts"), "{said}");
     drop(browser);
