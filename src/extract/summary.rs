@@ -7,7 +7,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use crate::text::{collapse_whitespace, decode_entities, walk_html, Rules};
+use crate::text::{
+    collapse_whitespace, collapse_whitespace_owned, decode_entities, walk_html, Rules,
+};
 
 /// Kept whole up to here...
 pub const SOFT_WORDS: usize = 90;
@@ -78,7 +80,7 @@ fn paragraph_in(input: &str) -> Option<Para> {
     // (a link blog's quote): it is kept in front of it rather than taken alone.
     let mut lead: Option<String> = None;
     let mut consider = |raw: String| -> Option<Para> {
-        let mut para = judge(&raw)?;
+        let mut para = judge(raw)?;
         let words = para.text.split_whitespace().count();
         if is_label(&para.text) {
             // "Synopsis:" alone on its line: the sentence it introduces is the summary.
@@ -119,7 +121,13 @@ fn paragraph_in(input: &str) -> Option<Para> {
 fn paragraph_text(lines: &[String]) -> Option<String> {
     let mut parts: Vec<String> = lines
         .iter()
-        .map(|s| collapse_whitespace(&decode_entities(s)))
+        .map(|s| {
+            if s.contains('&') {
+                collapse_whitespace_owned(decode_entities(s))
+            } else {
+                collapse_whitespace(s)
+            }
+        })
         .filter(|s| !s.is_empty())
         .collect();
     while parts.first().is_some_and(|p| is_boilerplate(p)) {
@@ -159,6 +167,9 @@ fn is_label(text: &str) -> bool {
 /// How far from the end a tail ("Continue reading …") may start.
 const TAIL_WINDOW: usize = 400;
 
+/// How much of a paragraph's start `is_boilerplate` reads: more than its longest opening.
+const BOILERPLATE_HEAD: usize = 32;
+
 static TAILS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     [
         r"(?i)\s*(Continue reading|Read more|Read the rest|Keep reading|Read full (post|article))(?-u:\b).{0,200}$",
@@ -172,8 +183,8 @@ static TAILS: LazyLock<Vec<Regex>> = LazyLock::new(|| {
 });
 
 /// Cleans a candidate: decodes, collapses, strips tails; decides whether it is real.
-fn judge(raw: &str) -> Option<Para> {
-    let mut text = collapse_whitespace(raw);
+fn judge(raw: String) -> Option<Para> {
+    let mut text = collapse_whitespace_owned(raw);
     let mut teaser = false;
     loop {
         let before = text.len();
@@ -204,7 +215,7 @@ fn judge(raw: &str) -> Option<Para> {
                 window = window.min(text.len());
             }
         }
-        text = text.trim_end().to_owned();
+        text.truncate(text.trim_end().len());
         if text.len() == before {
             break;
         }
@@ -228,7 +239,12 @@ fn contains_ascii_ci(hay: &[u8], needle: &[u8]) -> bool {
 
 /// Bylines, share prompts, credits: not the post.
 fn is_boilerplate(text: &str) -> bool {
-    let lower = text.to_lowercase();
+    // Only the start is compared: lowercase that much, not the whole paragraph.
+    let mut head = text.len().min(BOILERPLATE_HEAD);
+    while !text.is_char_boundary(head) {
+        head += 1;
+    }
+    let lower = text[..head].to_lowercase();
     const STARTS: &[&str] = &[
         "posted by",
         "posted on",
@@ -250,9 +266,8 @@ fn is_boilerplate(text: &str) -> bool {
     if STARTS.iter().any(|s| lower.starts_with(s)) {
         return true;
     }
-    let words = lower.split_whitespace().count();
     // "By Jane Doe" / "by Jane Doe on May 2" alone on a line.
-    (words <= 8 && lower.starts_with("by "))
+    (lower.starts_with("by ") && text.split_whitespace().nth(8).is_none())
         || lower.starts_with("http://")
         || lower.starts_with("https://")
 }

@@ -18,6 +18,34 @@ pub use walk::{walk_element, walk_html, Attrs, Breaks, Event, Rules, Walker};
 
 /// Collapses every run of whitespace (including no-break spaces) to one space and trims.
 pub fn collapse_whitespace(s: &str) -> String {
+    if is_collapsed(s) {
+        return s.to_owned();
+    }
+    collapse_into(s)
+}
+
+/// `collapse_whitespace` of an owned text: the text itself when nothing needs collapsing, as
+/// with a paragraph put together from collapsed lines (no copy).
+pub fn collapse_whitespace_owned(s: String) -> String {
+    if is_collapsed(&s) {
+        s
+    } else {
+        collapse_into(&s)
+    }
+}
+
+/// No whitespace at either end, and every run of it a single ASCII space.
+fn is_collapsed(s: &str) -> bool {
+    !s.starts_with(' ')
+        && !s.ends_with(' ')
+        && !s.contains("  ")
+        && !s
+            .bytes()
+            .any(|b| matches!(b, b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
+        && (s.is_ascii() || !s.chars().any(|c| c != ' ' && c.is_whitespace()))
+}
+
+fn collapse_into(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for word in s.split_whitespace() {
         if !out.is_empty() {
@@ -45,6 +73,32 @@ pub fn clean_inline(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn collapsing_gives_what_splitting_on_whitespace_gives() {
+        let naive = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+        for s in [
+            "",
+            " ",
+            "a",
+            "a b c",
+            " a b",
+            "a b ",
+            "a  b",
+            "a\tb",
+            "a\nb",
+            "a\u{a0}b",
+            "caf\u{e9} na\u{ef}ve",
+            "a\u{2003}b",
+            "\u{a0}",
+            "a\u{b}b",
+            "a\u{85}b",
+            "日本 語",
+        ] {
+            assert_eq!(collapse_whitespace(s), naive(s), "{s:?}");
+            assert_eq!(collapse_whitespace_owned(s.to_owned()), naive(s), "{s:?}");
+        }
+    }
 
     #[test]
     fn strips_tags_and_keeps_words_apart() {
