@@ -8,7 +8,7 @@ use std::fmt::Write;
 use chrono::{DateTime, Utc};
 
 use crate::config::{defaults, Config};
-use crate::store::{SourceState, Status, Store, StoreError};
+use crate::store::{Meta, SourceState, Status, Store, StoreError};
 
 /// What is wrong with a source, worst first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -81,7 +81,8 @@ pub fn check(cfg: &Config, store: &Store, now: DateTime<Utc>) -> Result<Health, 
         states.push((source, store.source_state(&source.id(), &source.name)?));
     }
     let unknown = |st: &SourceState| st.newest_post.is_none() && st.status != Status::New;
-    if states.iter().any(|(_, st)| unknown(st)) {
+    let found_before = store.meta::<bool>(Meta::NewestPostsFound)?.unwrap_or(false);
+    if !found_before && states.iter().any(|(_, st)| unknown(st)) {
         let newest = store.newest_post_by_source()?;
         let mut found = Vec::new();
         for (source, st) in &mut states {
@@ -97,6 +98,7 @@ pub fn check(cfg: &Config, store: &Store, now: DateTime<Utc>) -> Result<Health, 
             .map(|(id, st)| (id.as_str(), st.clone()))
             .collect();
         store.put_source_states(&found)?;
+        store.put_meta(Meta::NewestPostsFound, &true)?;
     }
     let entries = states
         .into_iter()
@@ -268,6 +270,35 @@ mod tests {
             marks(&cfg, &moved_and_quiet, at(1)),
             [Mark::Moved, Mark::Silent]
         );
+    }
+
+    #[test]
+    fn newest_posts_are_worked_out_from_the_items_once() {
+        let cfg = cfg();
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let id = cfg.sources[0].id();
+        let failing = SourceState {
+            status: Status::Failed,
+            ..SourceState::default()
+        };
+        store.put_source_states(&[(&id, failing.clone())]).unwrap();
+        let old_post = at(1) - chrono::Duration::days(100);
+        let post = |key: &str| {
+            crate::item::Item::new(key, "A", format!("https://a.example/{key}"), "T", old_post)
+        };
+        store.upsert_items(&[post("k1")]).unwrap();
+        // A store from before source states kept the newest post: found from the items.
+        let health = check(&cfg, &store, at(1)).unwrap();
+        assert_eq!(health.entries[0].state.newest_post, Some(old_post));
+        assert_eq!(health.entries[0].marks, [Mark::Silent]);
+        // A source that never brought a post is not looked for in every item at every check:
+        // from now on the polls keep the newest post, so posts stored behind their back (as
+        // here) are not read again.
+        store.put_source_states(&[(&id, failing)]).unwrap();
+        store.upsert_items(&[post("k2")]).unwrap();
+        let health = check(&cfg, &store, at(1)).unwrap();
+        assert_eq!(health.entries.len(), 0, "{:?}", health.entries);
     }
 
     #[test]

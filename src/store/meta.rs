@@ -16,6 +16,10 @@ pub enum Meta {
     /// The last roundup as stores kept it before draft records (`item::RoundupRef`): read
     /// when `LastPublished` is missing.
     LastRoundup,
+    /// Set once `health::check` has worked out each source's newest post from the items (for
+    /// stores made before the source states kept it): a source with no posts at all must not
+    /// send every later check through every item again.
+    NewestPostsFound,
 }
 
 impl Meta {
@@ -24,6 +28,7 @@ impl Meta {
             Meta::LastPoll => "last_poll",
             Meta::LastPublished => "last_published",
             Meta::LastRoundup => "last_roundup",
+            Meta::NewestPostsFound => "newest_posts_found",
         }
     }
 }
