@@ -264,7 +264,7 @@ impl Draft<'_> {
             items,
             read_more: cfg.roundup.read_more.clone(),
         };
-        Ok((self.renderer.render(&view)?, drafted))
+        Ok((self.renderer.render(view)?, drafted))
     }
 
     /// The whole draft, stamped with `id`, written to `path` (none: standard output).
@@ -373,7 +373,7 @@ fn series_views(series: &[SeriesPick]) -> (Vec<SeriesView>, Vec<DraftedItem>) {
                         printed_link: e.item.link.clone(),
                     });
                     EntryView {
-                        title: collapse(&e.label),
+                        title: collapse(&e.label).into_owned(),
                         link: e.item.link.clone(),
                     }
                 })
@@ -420,13 +420,13 @@ async fn item_views(
         });
         // Collapsed here too, so `{{#if summary}}` sees what the escape would print; an empty
         // title would leave `****`, a rule.
-        let title = Some(collapse(&item.title))
+        let title = Some(collapse(&item.title).into_owned())
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| item.link.clone());
         items.push(ItemView {
             title,
-            author: collapse(&item.author),
-            summary: collapse(&item.summary),
+            author: collapse(&item.author).into_owned(),
+            summary: collapse(&item.summary).into_owned(),
             link: short.link,
             full_link: item.link.clone(),
         });

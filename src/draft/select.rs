@@ -168,7 +168,7 @@ pub fn select(
             entries: Vec::new(),
         })
         .collect();
-    let mut rest = Vec::new();
+    let mut rest = Vec::with_capacity(picked.len());
     'items: for item in picked {
         for (pick, s) in series.iter_mut().zip(&cfg.series) {
             if let Some(label) = series_label(s, &item.title) {

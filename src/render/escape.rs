@@ -2,6 +2,8 @@
 //! title, author or summary renders as the plain text it is: no emphasis, no raw HTML, no links,
 //! no line that turns into a heading, quote, list, rule, table or kramdown extension.
 
+use std::borrow::Cow;
+
 /// Characters escaped wherever they appear: both kramdown and CommonMark honour a backslash
 /// before each of them.
 fn always_escaped(b: u8) -> bool {
@@ -74,8 +76,52 @@ fn escape_ordered_list(out: &mut String) {
 }
 
 /// One line: every whitespace run (newlines included) becomes a single space; control
-/// characters go.
-pub fn collapse(raw: &str) -> String {
+/// characters go. Text that is one line already (as extraction leaves nearly every title and
+/// summary) comes back as it is, uncopied.
+pub fn collapse(raw: &str) -> Cow<'_, str> {
+    if is_one_line(raw) {
+        Cow::Borrowed(raw)
+    } else {
+        Cow::Owned(collapse_into(raw))
+    }
+}
+
+/// Whether `collapse` would leave `raw` as it is: no whitespace at either end or twice in a
+/// row, no whitespace but ASCII spaces, no control or hiding characters.
+fn is_one_line(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+        return false;
+    }
+    let (mut i, mut space) = (0, false);
+    while let Some(&b) = bytes.get(i) {
+        if b.is_ascii() {
+            if b == b' ' {
+                if space {
+                    return false;
+                }
+                space = true;
+            } else if b.is_ascii_control() {
+                return false;
+            } else {
+                space = false;
+            }
+            i += 1;
+        } else {
+            let Some(c) = raw[i..].chars().next() else {
+                return false;
+            };
+            if c.is_whitespace() || c.is_control() || hides_text(c) {
+                return false;
+            }
+            space = false;
+            i += c.len_utf8();
+        }
+    }
+    true
+}
+
+fn collapse_into(raw: &str) -> String {
     let mut out = String::with_capacity(raw.len());
     let mut space = false;
     let mut rest = raw;
@@ -123,7 +169,7 @@ fn hides_text(c: char) -> bool {
 pub fn yaml(raw: &str) -> String {
     let text = collapse(raw);
     if yaml_plain_is_safe(&text) {
-        return text;
+        return text.into_owned();
     }
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
@@ -233,6 +279,27 @@ mod tests {
             r"one \# two --- three"
         );
         assert_eq!(collapse("  a \u{7} b\n"), "a b");
+        for (raw, out, copied) in [
+            ("", "", false),
+            ("a b", "a b", false),
+            (
+                "caf\u{e9} \u{201c}b\u{201d}",
+                "caf\u{e9} \u{201c}b\u{201d}",
+                false,
+            ),
+            ("a  b", "a b", true),
+            (" a b", "a b", true),
+            ("a b ", "a b", true),
+            ("a\tb", "a b", true),
+            ("a\u{a0}b", "a b", true),
+            ("a\u{7f}b", "ab", true),
+            ("a\u{85}b", "a b", true),
+            ("a\u{202e}b", "ab", true),
+        ] {
+            let got = collapse(raw);
+            assert_eq!(got, out, "{raw:?}");
+            assert_eq!(matches!(got, Cow::Owned(_)), copied, "{raw:?}");
+        }
     }
 
     #[test]

@@ -234,18 +234,44 @@ impl Renderer {
     }
 
     /// The markdown post: blank-line runs collapsed, trailing spaces dropped (they would be
-    /// hard line breaks), one final newline.
-    pub fn render(&self, view: &DraftView) -> Result<String, RenderError> {
-        let raw = self
-            .hb
-            .render(&self.name, view)
-            .map_err(|e| RenderError::Render {
-                name: self.name.clone(),
-                line: e.line_no.unwrap_or(0),
-                column: e.column_no.unwrap_or(0),
-                reason: plain_reason(&e.reason().to_string()),
-            })?;
-        Ok(tidy(&raw))
+    /// hard line breaks), one final newline. The view is taken whole: once handlebars holds its
+    /// own copy of the text, ours goes, and the output is sized for the text from the start (a
+    /// draft of thousands of posts is tens of megabytes).
+    pub fn render(&self, view: DraftView) -> Result<String, RenderError> {
+        let size = view.text_len() + view.text_len() / 4 + 4096;
+        let failed = |e: handlebars::RenderError| RenderError::Render {
+            name: self.name.clone(),
+            line: e.line_no.unwrap_or(0),
+            column: e.column_no.unwrap_or(0),
+            reason: plain_reason(&e.reason().to_string()),
+        };
+        let ctx = Context::wraps(&view).map_err(failed)?;
+        drop(view);
+        let mut raw = Vec::with_capacity(size);
+        self.hb
+            .render_with_context_to_write(&self.name, &ctx, &mut raw)
+            .map_err(failed)?;
+        drop(ctx);
+        // Handlebars writes only `&str`s: the bytes are UTF-8.
+        Ok(tidy(&String::from_utf8_lossy(&raw)))
+    }
+}
+
+impl DraftView {
+    /// The bytes of text the view holds, about what it renders to.
+    fn text_len(&self) -> usize {
+        let items: usize = self
+            .items
+            .iter()
+            .map(|i| i.title.len() + i.author.len() + i.summary.len() + 2 * i.link.len() + 64)
+            .sum();
+        let series: usize = self
+            .series
+            .iter()
+            .flat_map(|s| &s.entries)
+            .map(|e| e.title.len() + e.link.len() + 8)
+            .sum();
+        items + series + self.items.len() * self.read_more.len()
     }
 }
 
@@ -333,7 +359,7 @@ mod tests {
 
     #[test]
     fn rendered_format_is_pinned() {
-        let out = Renderer::builtin().render(&view()).unwrap();
+        let out = Renderer::builtin().render(view()).unwrap();
         insta::assert_snapshot!(out);
     }
 
@@ -343,14 +369,14 @@ mod tests {
         v.series.clear();
         v.items.clear();
         v.empty = true;
-        let out = Renderer::builtin().render(&v).unwrap();
+        let out = Renderer::builtin().render(v).unwrap();
         insta::assert_snapshot!(out);
     }
 
     #[test]
     fn misspelt_field_names_the_template_line_and_column() {
         let r = Renderer::compile("my.hbs", "---\ntitle: {{titel}}\n").unwrap();
-        let err = r.render(&view()).unwrap_err().to_string();
+        let err = r.render(view()).unwrap_err().to_string();
         assert!(err.contains("my.hbs line 2, column 8"), "{err}");
         assert!(err.contains("titel"), "{err}");
     }
@@ -361,7 +387,7 @@ mod tests {
             .join("tests/fixtures/render/misspelt-field.md.hbs");
         let err = Renderer::load(Some(&path))
             .unwrap()
-            .render(&view())
+            .render(view())
             .unwrap_err()
             .to_string();
         assert!(
@@ -388,7 +414,7 @@ mod tests {
         std::fs::write(&custom, "{{title}}|{{yaml title}}").unwrap();
         let mut v = view();
         v.title = "A: *b*".into();
-        let out = Renderer::load(Some(&custom)).unwrap().render(&v).unwrap();
+        let out = Renderer::load(Some(&custom)).unwrap().render(v).unwrap();
         assert_eq!(out, "A: \\*b\\*|\"A: *b*\"\n");
     }
 

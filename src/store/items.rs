@@ -11,6 +11,7 @@
 //! being so: a crash in between leaves a key too many (skipped when read), never an unseen
 //! item missing from a draft.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::extract::link::comparable;
@@ -67,12 +68,13 @@ impl Store {
     }
 
     /// `upsert_groups`'s writes, gathered in `staged` rather than applied.
-    fn stage_upsert(
+    fn stage_upsert<'g>(
         &self,
         staged: &mut Staged,
-        groups: &[&[Item]],
+        groups: &[&'g [Item]],
     ) -> Result<Vec<Upsert>, StoreError> {
-        let mut pending_items: HashMap<String, Item> = HashMap::new();
+        // New items are written as they came, uncopied; merged ones are made here.
+        let mut pending_items: HashMap<String, Cow<'g, Item>> = HashMap::new();
         let mut pending_links: HashMap<LinkKey, String> = HashMap::new();
         let mut reports = Vec::with_capacity(groups.len());
         let mut new_by_source: BTreeMap<&str, u64> = BTreeMap::new();
@@ -83,7 +85,7 @@ impl Store {
                 let Some(old) = self.lookup(incoming, &link, &pending_items, &pending_links)?
                 else {
                     pending_links.insert(link, incoming.key.clone());
-                    pending_items.insert(incoming.key.clone(), incoming.clone());
+                    pending_items.insert(incoming.key.clone(), Cow::Borrowed(incoming));
                     *new_by_source.entry(incoming.source.as_str()).or_default() += 1;
                     report.new += 1;
                     continue;
@@ -107,7 +109,7 @@ impl Store {
                 if merged == old {
                     report.unchanged += 1;
                 } else {
-                    pending_items.insert(old.key.clone(), merged);
+                    pending_items.insert(old.key.clone(), Cow::Owned(merged));
                     report.updated += 1;
                 }
             }
@@ -119,7 +121,7 @@ impl Store {
                 LinkKey::Exact(l) => staged.links.insert(l, key),
             }
         }
-        let items: Vec<&Item> = pending_items.values().collect();
+        let items: Vec<&Item> = pending_items.values().map(|i| i.as_ref()).collect();
         stage_items(staged, &items);
         self.stage_counts(staged, &new_by_source)?;
         Ok(reports)
@@ -130,12 +132,12 @@ impl Store {
         &self,
         incoming: &Item,
         link: &LinkKey,
-        pending_items: &HashMap<String, Item>,
+        pending_items: &HashMap<String, Cow<'_, Item>>,
         pending_links: &HashMap<LinkKey, String>,
     ) -> Result<Option<Item>, StoreError> {
         let by_key = |key: &str| -> Result<Option<Item>, StoreError> {
             if let Some(item) = pending_items.get(key) {
-                return Ok(Some(item.clone()));
+                return Ok(Some(item.as_ref().clone()));
             }
             self.item(key)
         };

@@ -105,7 +105,7 @@ fn render(cfg: &Config, parsed: &roundup::parse::ParsedFeed, source: usize) {
         read_more: "... read more at".into(),
     };
     let md = Renderer::builtin()
-        .render(&view)
+        .render(view)
         .expect("the built-in template renders");
     check_rendered(&md);
 }
