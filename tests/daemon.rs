@@ -86,6 +86,22 @@ timeout = "5s"
     path
 }
 
+/// `roundup draft --no-poll --out draft.md` in `dir`, while the daemon holds the store.
+async fn draft_to_file(dir: &std::path::Path) -> std::process::Output {
+    roundup(
+        dir,
+        &[
+            "--config",
+            "roundup.toml",
+            "draft",
+            "--no-poll",
+            "--out",
+            "draft.md",
+        ],
+    )
+    .await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn daemon_polls_serves_links_takes_commands_and_stops_on_sigterm() {
     let feeds = feed_server(3, Duration::ZERO).await;
@@ -109,18 +125,7 @@ async fn daemon_polls_serves_links_takes_commands_and_stops_on_sigterm() {
     let items: Vec<serde_json::Value> = serde_json::from_slice(&items.stdout).unwrap();
     assert_eq!(items.len(), 6);
 
-    let draft = roundup(
-        dir.path(),
-        &[
-            "--config",
-            "roundup.toml",
-            "draft",
-            "--no-poll",
-            "--out",
-            "draft.md",
-        ],
-    )
-    .await;
+    let draft = draft_to_file(dir.path()).await;
     assert_eq!(
         draft.status.code(),
         Some(0),
@@ -359,18 +364,7 @@ async fn short_link_clicks_are_counted_under_load_and_survive_restarts() {
     write_config(dir.path(), feeds, 1, port);
     let mut daemon = start_daemon(dir.path());
     wait_for_poll(port, Duration::from_secs(20)).await;
-    let draft = roundup(
-        dir.path(),
-        &[
-            "--config",
-            "roundup.toml",
-            "draft",
-            "--no-poll",
-            "--out",
-            "draft.md",
-        ],
-    )
-    .await;
+    let draft = draft_to_file(dir.path()).await;
     assert_eq!(draft.status.code(), Some(0), "{draft:?}");
 
     // 60 concurrent clicks on one link, 25 on the other, and some on codes never issued.

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::record::{self, DraftRecord};
-use super::select::{series_label, SeriesEntry, SeriesPick};
+use super::select::{series_label, series_of, series_picks, SeriesEntry};
 use super::DraftError;
 use crate::config::Config;
 use crate::item::Item;
@@ -150,24 +150,17 @@ pub fn markdown(
     now: DateTime<Utc>,
 ) -> Result<String, DraftError> {
     let cards = cards(cfg, store, record)?;
-    let mut series: Vec<SeriesPick> = cfg
-        .series
-        .iter()
-        .map(|s| SeriesPick {
-            intro: s.intro.clone(),
-            entries: Vec::new(),
-        })
-        .collect();
+    let mut series = series_picks(cfg);
     let mut items = Vec::new();
-    'cards: for card in cards.iter().filter(|c| c.included) {
-        for (pick, s) in series.iter_mut().zip(&cfg.series) {
-            if series_label(s, &card.item.title).is_some() {
-                let label = series_label(s, &card.title).unwrap_or_else(|| card.title.clone());
-                let mut item = card.item.clone();
-                item.title.clone_from(&card.title);
-                pick.entries.push(SeriesEntry { label, item });
-                continue 'cards;
-            }
+    for card in cards.iter().filter(|c| c.included) {
+        // The series is the feed title's; the label is the editor's title, cut the same way.
+        if let Some((i, _)) = series_of(cfg, &card.item.title) {
+            let label =
+                series_label(&cfg.series[i], &card.title).unwrap_or_else(|| card.title.clone());
+            let mut item = card.item.clone();
+            item.title.clone_from(&card.title);
+            series[i].entries.push(SeriesEntry { label, item });
+            continue;
         }
         items.push(ItemView {
             title: card.title.clone(),

@@ -160,23 +160,13 @@ pub fn select(
         .filter(|i| !cfg.roundup.own_posts.is_match(&i.title))
         .collect();
     picked.sort_by(|a, b| by_date(cfg.roundup.order, a, b));
-    let mut series: Vec<SeriesPick> = cfg
-        .series
-        .iter()
-        .map(|s| SeriesPick {
-            intro: s.intro.clone(),
-            entries: Vec::new(),
-        })
-        .collect();
+    let mut series = series_picks(cfg);
     let mut rest = Vec::with_capacity(picked.len());
-    'items: for item in picked {
-        for (pick, s) in series.iter_mut().zip(&cfg.series) {
-            if let Some(label) = series_label(s, &item.title) {
-                pick.entries.push(SeriesEntry { label, item });
-                continue 'items;
-            }
+    for item in picked {
+        match series_of(cfg, &item.title) {
+            Some((i, label)) => series[i].entries.push(SeriesEntry { label, item }),
+            None => rest.push(item),
         }
-        rest.push(item);
     }
     series.retain(|s| !s.entries.is_empty());
     Selection {
@@ -184,6 +174,26 @@ pub fn select(
         series,
         items: rest,
     }
+}
+
+/// One empty pick for each configured series, in the config's order.
+pub fn series_picks(cfg: &Config) -> Vec<SeriesPick> {
+    cfg.series
+        .iter()
+        .map(|s| SeriesPick {
+            intro: s.intro.clone(),
+            entries: Vec::new(),
+        })
+        .collect()
+}
+
+/// The first configured series a post titled `title` belongs to (its index), and its label
+/// there.
+pub fn series_of(cfg: &Config, title: &str) -> Option<(usize, String)> {
+    cfg.series
+        .iter()
+        .enumerate()
+        .find_map(|(i, s)| series_label(s, title).map(|label| (i, label)))
 }
 
 fn is_web_link(link: &str) -> bool {
