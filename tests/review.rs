@@ -482,3 +482,111 @@ fn the_review_page_refuses_changes_from_elsewhere_and_listens_on_loopback() {
     let items: Vec<Value> = serde_json::from_str(&ok(roundup(dir, &["items", "--json"]))).unwrap();
     assert!(items.iter().all(|i| i["state"] == "published"), "{items:?}");
 }
+
+/// What an editor met trying the page: page edits must outlive a redraft of the same roundup,
+/// an empty title keeps the feed's, a form without its token is refused as such, and a publish
+/// with every post left out is refused without touching the file.
+#[test]
+fn page_edits_outlive_a_redraft_and_a_refused_publish_leaves_the_file_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let now = chrono::Utc::now().to_rfc2822();
+    let feed = (1..=4).fold(FEED.to_owned(), |f, h| {
+        f.replace(&format!("HOURS{h}"), &now)
+    });
+    std::fs::write(dir.join("feed.xml"), feed).unwrap();
+    std::fs::write(dir.join("roundup.toml"), CONFIG).unwrap();
+    ok(roundup(dir, &["draft"]));
+
+    let http = reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let open = || {
+        let (review, url) = start_review(dir, &[]);
+        let page = http.get(&url).send().unwrap().text().unwrap();
+        let token = page
+            .split("name=\"token\" value=\"")
+            .nth(1)
+            .map(|t| t[..t.find('"').unwrap()].to_owned())
+            .unwrap();
+        (review, url, page, token)
+    };
+    let post = |url: &str, path: &str, body: String| {
+        http.post(format!("{url}{path}"))
+            .header("Content-Type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .unwrap()
+    };
+    let (review, url, page, token) = open();
+    let keys: Vec<String> = page
+        .split("id=\"post-")
+        .skip(1)
+        .map(|s| s[..s.find('"').unwrap()].to_owned())
+        .collect();
+    assert_eq!(keys.len(), 4, "{page}");
+    let r = post(
+        &url,
+        &format!("post/{}", keys[0]),
+        "action=leave_out".into(),
+    );
+    assert_eq!(r.status().as_u16(), 403);
+    assert!(r.text().unwrap().contains("missing token"));
+    let r = post(
+        &url,
+        &format!("post/{}", keys[0]),
+        format!("token={token}&action=leave_out"),
+    );
+    assert_eq!(r.status().as_u16(), 303);
+    let r = post(
+        &url,
+        &format!("post/{}", keys[1]),
+        format!("token={token}&action=edit&title=+&author=Ann+Editor&summary=Short."),
+    );
+    assert_eq!(r.status().as_u16(), 303);
+    stop(review);
+
+    // The same roundup drafted again the same day: the file is replaced, the page's edits stay.
+    ok(roundup(dir, &["draft"]));
+    let (review, url, page, token) = open();
+    let card = |key: &str| {
+        let at = page.find(&format!("id=\"post-{key}\"")).unwrap();
+        let start = page[..at].rfind("<article").unwrap();
+        let end = at + page[at..].find("</article>").unwrap();
+        page[start..end].to_owned()
+    };
+    assert!(card(&keys[0]).contains("left-out"), "{}", card(&keys[0]));
+    let edited = card(&keys[1]);
+    assert!(
+        edited.contains("Ann Editor") && edited.contains("Short."),
+        "{edited}"
+    );
+    assert!(!edited.contains("value=\" \""), "an empty title: {edited}");
+    let preview = http
+        .get(format!("{url}download"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(!preview.contains("****"), "{preview}");
+
+    // Every post left out: publishing is refused and the file stays as it was.
+    for key in &keys[1..] {
+        let r = post(
+            &url,
+            &format!("post/{key}"),
+            format!("token={token}&action=leave_out"),
+        );
+        assert_eq!(r.status().as_u16(), 303);
+    }
+    let file = draft_file(dir);
+    let before = std::fs::read(&file).unwrap();
+    let r = post(&url, "publish", format!("token={token}"));
+    let said = r.text().unwrap();
+    assert!(said.contains("every post is left out"), "{said}");
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+    stop(review);
+    let items: Vec<Value> = serde_json::from_str(&ok(roundup(dir, &["items", "--json"]))).unwrap();
+    assert!(items.iter().all(|i| i["state"] == "unseen"), "{items:?}");
+}

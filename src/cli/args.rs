@@ -117,8 +117,8 @@ pub enum Command {
     Daemon,
     /// Serve the review page of the current draft on 127.0.0.1 and print its address
     Review {
-        /// Where to listen (port 0 picks a free one)
-        #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
+        /// Where to listen: a port, or an address and port (port 0 picks a free one)
+        #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR", value_parser = listen_address)]
         listen: std::net::SocketAddr,
         /// Allow an address other than loopback (anyone who can reach it can publish)
         #[arg(long)]
@@ -158,5 +158,42 @@ impl Command {
             Command::Import { file } => fix(file),
             _ => {}
         }
+    }
+}
+
+/// `--listen`: `8099` (on 127.0.0.1), `localhost:8099`, `127.0.0.1:8099`, `[::1]:8099`.
+fn listen_address(text: &str) -> Result<std::net::SocketAddr, String> {
+    if let Ok(port) = text.parse::<u16>() {
+        return Ok(([127, 0, 0, 1], port).into());
+    }
+    if let Some(port) = text.strip_prefix("localhost:") {
+        if let Ok(port) = port.parse::<u16>() {
+            return Ok(([127, 0, 0, 1], port).into());
+        }
+    }
+    text.parse().map_err(|_| {
+        format!("{text:?} is not a port or an address and port (like 8099 or 127.0.0.1:8099)")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::listen_address;
+
+    #[test]
+    fn listen_takes_a_port_or_an_address() {
+        for (text, addr) in [
+            ("8099", "127.0.0.1:8099"),
+            ("0", "127.0.0.1:0"),
+            ("localhost:8099", "127.0.0.1:8099"),
+            ("127.0.0.1:8099", "127.0.0.1:8099"),
+            ("[::1]:8099", "[::1]:8099"),
+            ("0.0.0.0:80", "0.0.0.0:80"),
+        ] {
+            assert_eq!(listen_address(text).unwrap().to_string(), addr, "{text}");
+        }
+        let err = listen_address("localhost").unwrap_err();
+        assert!(err.contains("like 8099 or 127.0.0.1:8099"), "{err}");
+        assert!(listen_address("99999").is_err());
     }
 }

@@ -284,7 +284,8 @@ pub fn format_sources(rows: &[SourceJson]) -> String {
         out.push('\n');
     }
     let failing = rows.iter().filter(|r| r.last_error.is_some()).count();
-    let _ = write!(out, "{} sources, {failing} failing", rows.len());
+    let sources = if rows.len() == 1 { "source" } else { "sources" };
+    let _ = write!(out, "{} {sources}, {failing} failing", rows.len());
     let marked = rows.iter().filter(|r| !r.health.is_empty()).count();
     if marked > 0 {
         let _ = write!(

@@ -235,7 +235,12 @@ impl Draft<'_> {
                         (record::new_id(self.store, self.now), Written::Fresh)
                     }
                 };
-                let (record, text) = self.whole(selection, id, Some(path)).await?;
+                let (mut record, text) = self.whole(selection, id, Some(path)).await?;
+                // What the editor did on the review page belongs to the roundup, not to the
+                // file: a draft written again over its own file keeps it.
+                if let Some(prior) = &prior {
+                    record.review.clone_from(&prior.review);
+                }
                 (record, written, text, prior)
             }
         })

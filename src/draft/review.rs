@@ -102,11 +102,14 @@ impl Review {
 pub fn cards(cfg: &Config, store: &Store, record: &DraftRecord) -> Result<Vec<Card>, DraftError> {
     let review = record.review.as_deref().cloned().unwrap_or_default();
     let mut keys: Vec<&str> = review.order.iter().map(String::as_str).collect();
-    for d in &record.items {
-        if !keys.contains(&d.key.as_str()) {
-            keys.push(&d.key);
-        }
-    }
+    let ordered: std::collections::HashSet<&str> = keys.iter().copied().collect();
+    keys.extend(
+        record
+            .items
+            .iter()
+            .map(|d| d.key.as_str())
+            .filter(|k| !ordered.contains(k)),
+    );
     let printed: HashMap<&str, &str> = record
         .items
         .iter()
@@ -199,20 +202,24 @@ pub fn current(store: &Store) -> Result<Option<DraftRecord>, DraftError> {
         .max_by_key(|r| r.selected_at))
 }
 
-/// Whether the draft's file is still what roundup last wrote (else the editor edited it by hand,
-/// and the page must not overwrite it).
-pub fn file_untouched(record: &DraftRecord) -> bool {
+/// Whether the editor changed the draft's file since roundup wrote it: then the page must not
+/// overwrite it. A file that is gone was not edited: publishing from the page writes it again.
+pub fn edited_by_hand(record: &DraftRecord) -> bool {
     let Some(path) = &record.file else {
         return false;
     };
-    match std::fs::read_to_string(path) {
-        Ok(text) => !record.edited && record.hash.as_deref() == Some(record::hash(&text).as_str()),
-        Err(_) => false,
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            record.edited
+                || record.hash.as_deref()
+                    != Some(record::hash(&String::from_utf8_lossy(&bytes)).as_str())
+        }
+        Err(e) => e.kind() != std::io::ErrorKind::NotFound,
     }
 }
 
-/// Writes the reviewed draft over its file (only when the file is untouched: see
-/// `file_untouched`), keeping the record in step, and returns the path.
+/// Writes the reviewed draft over its file (only when it was not edited by hand: see
+/// `edited_by_hand`), keeping the record in step, and returns the path.
 pub fn write(
     cfg: &Config,
     store: &Store,

@@ -141,12 +141,22 @@ pub fn run(
         path: file.to_owned(),
         source,
     })?;
-    let (title, date, body) = front_matter(&text).map_err(|problem| PublishError::FrontMatter {
-        path: file.to_owned(),
-        problem,
-    })?;
     let abs = std::path::absolute(file).unwrap_or_else(|_| file.to_owned());
     let record = record::find(store, &abs, &text)?;
+    let (title, date, body) = match (front_matter(&text), &record) {
+        (Ok(read), _) => read,
+        // A template without front matter: the draft's id is in a closing comment, and the
+        // title and date are the draft's own.
+        (Err(_), Some(rec)) if !text.trim_start_matches('\u{feff}').starts_with("---") => {
+            (rec.title.clone(), rec.selected_at, text.as_str())
+        }
+        (Err(problem), _) => {
+            return Err(PublishError::FrontMatter {
+                path: file.to_owned(),
+                problem,
+            })
+        }
+    };
     let page = page_of(cfg, store, body)?;
     let roundup = RoundupRef {
         title: title.clone(),
@@ -416,6 +426,26 @@ mod tests {
         // The window is the draft's selection instant, not the front matter's date.
         let last: LastPublished = store.meta(Meta::LastPublished).unwrap().unwrap();
         assert_eq!(last.selected_at, t(17));
+    }
+
+    #[test]
+    fn a_draft_without_front_matter_publishes_by_its_closing_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, file) = setup(dir.path(), "");
+        let body = format!(
+            "{}{}<!-- roundup_draft: dtest -->\n",
+            block("a"),
+            block("c")
+        );
+        std::fs::write(&file, &body).unwrap();
+        let r = run(&cfg(), &store, &file, t(30)).unwrap();
+        assert_eq!((r.published, r.skipped), (2, 1));
+        assert_eq!((r.title.as_str(), r.date), ("T", t(17)));
+        assert_eq!(state(&store, "b"), ItemState::Skipped);
+        // Without the id it is no draft of this store: refused as before.
+        std::fs::write(dir.path().join("other.md"), block("a")).unwrap();
+        let err = run(&cfg(), &store, &dir.path().join("other.md"), t(30)).unwrap_err();
+        assert!(err.to_string().contains("front matter"), "{err}");
     }
 
     #[test]

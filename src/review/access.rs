@@ -10,24 +10,29 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 /// A change must carry `token`, and come from this page when the browser says where it comes
-/// from.
-pub(super) fn allowed(headers: &HeaderMap, sent: &str, token: &str) -> bool {
-    let same_origin = match (headers.get(header::ORIGIN), headers.get(header::HOST)) {
-        (Some(origin), Some(host)) => {
-            origin.to_str().ok() == host.to_str().ok().map(|h| format!("http://{h}")).as_deref()
+/// from; else the answer that says which was wrong.
+pub(super) fn refusal(headers: &HeaderMap, sent: &str, token: &str) -> Option<Response> {
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|o| o.to_str().unwrap_or("?"));
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    if let Some(origin) = origin {
+        if host.map(|h| format!("http://{h}")).as_deref() != Some(origin) {
+            return Some(forbidden(&format!(
+                "this request came from another site ({origin}), not from the review page; use the page itself"
+            )));
         }
-        (Some(_), None) => false,
-        (None, _) => true,
-    };
-    same_origin && !sent.is_empty() && sent == token
+    }
+    if sent.is_empty() || sent != token {
+        return Some(forbidden(
+            "this request did not come from the review page (bad or missing token); reload the page and try again",
+        ));
+    }
+    None
 }
 
-pub(super) fn forbidden() -> Response {
-    (
-        StatusCode::FORBIDDEN,
-        "error: this request did not come from the review page (bad or missing token); reload the page and try again\n",
-    )
-        .into_response()
+fn forbidden(why: &str) -> Response {
+    (StatusCode::FORBIDDEN, format!("error: {why}\n")).into_response()
 }
 
 /// Refuses a request whose Host is not a loopback name, unless remote use is allowed.
@@ -93,16 +98,32 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_change_needs_the_token_and_this_origin() {
+    #[tokio::test]
+    async fn a_change_needs_the_token_and_this_origin() {
         let mut h = HeaderMap::new();
         h.insert(header::HOST, "127.0.0.1:8081".parse().unwrap());
-        assert!(allowed(&h, "t0k", "t0k"));
-        assert!(!allowed(&h, "", ""));
-        assert!(!allowed(&h, "other", "t0k"));
+        async fn said(r: Option<Response>) -> String {
+            match r {
+                None => "ok".to_owned(),
+                Some(resp) => {
+                    assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+                    let bytes = axum::body::to_bytes(resp.into_body(), 1000).await.unwrap();
+                    String::from_utf8_lossy(&bytes).into_owned()
+                }
+            }
+        }
+        assert_eq!(said(refusal(&h, "t0k", "t0k")).await, "ok");
+        assert!(said(refusal(&h, "", "")).await.contains("missing token"));
+        assert!(said(refusal(&h, "other", "t0k"))
+            .await
+            .contains("missing token"));
         h.insert(header::ORIGIN, "http://127.0.0.1:8081".parse().unwrap());
-        assert!(allowed(&h, "t0k", "t0k"));
+        assert_eq!(said(refusal(&h, "t0k", "t0k")).await, "ok");
         h.insert(header::ORIGIN, "http://evil.example".parse().unwrap());
-        assert!(!allowed(&h, "t0k", "t0k"));
+        let other = said(refusal(&h, "t0k", "t0k")).await;
+        assert!(
+            other.contains("another site (http://evil.example)"),
+            "{other}"
+        );
     }
 }

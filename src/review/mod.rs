@@ -26,6 +26,7 @@ use crate::config::Config;
 use crate::draft::record::DraftRecord;
 use crate::draft::review::{self, Change, Edit, Review};
 use crate::draft::select::LastPublished;
+use crate::item::ItemState;
 use crate::store::{Meta, Store};
 
 const TEMPLATE: &str = include_str!("../../templates/review.html.hbs");
@@ -79,7 +80,9 @@ pub fn router(cfg: Arc<Config>, store: Store, token: String, access: Access) -> 
 /// A form's fields: the token, what to do, and an edit's text.
 #[derive(Debug, Deserialize)]
 struct ChangeForm {
+    #[serde(default)]
     token: String,
+    #[serde(default)]
     action: String,
     title: Option<String>,
     author: Option<String>,
@@ -88,6 +91,7 @@ struct ChangeForm {
 
 #[derive(Debug, Deserialize)]
 struct TokenForm {
+    #[serde(default)]
     token: String,
 }
 
@@ -97,6 +101,8 @@ struct View<'a> {
     title: String,
     token: &'a str,
     file: String,
+    /// The config's path, for the commands the page suggests.
+    config: String,
     edited_by_hand: bool,
     health: String,
     posts: Vec<review::Card>,
@@ -118,11 +124,29 @@ impl Page {
     fn current(&self) -> Result<DraftRecord, Box<Response>> {
         match review::current(&self.store) {
             Ok(Some(r)) => Ok(r),
-            Ok(None) => Err(Box::new(Html(format!(
-                "<!doctype html><meta charset=utf-8><title>No draft</title><p id=message>There is no draft to review: run <code>roundup --config {} draft</code> first.</p>",
-                html_escape::encode_text(&self.cfg.path.display().to_string())
-            ))
-            .into_response())),
+            Ok(None) => {
+                let clicks: String = self
+                    .last_roundup_clicks()
+                    .iter()
+                    .map(|row| {
+                        format!(
+                            "<li>{}: {}</li>",
+                            html_escape::encode_text(row["title"].as_str().unwrap_or("")),
+                            row["clicks"]
+                        )
+                    })
+                    .collect();
+                let clicks = if clicks.is_empty() {
+                    String::new()
+                } else {
+                    format!("<section id=clicks><h2>The last roundup, by clicks</h2><ol>{clicks}</ol></section>")
+                };
+                Err(Box::new(Html(format!(
+                    "<!doctype html><meta charset=utf-8><title>No draft</title><p id=message>There is no draft to review: run <code>roundup --config {} draft</code> first.</p>{clicks}",
+                    html_escape::encode_text(&self.cfg.path.display().to_string())
+                ))
+                .into_response()))
+            }
             Err(e) => Err(Box::new(fail(e.to_string()))),
         }
     }
@@ -146,7 +170,8 @@ impl Page {
                 .as_ref()
                 .map(|f| f.display().to_string())
                 .unwrap_or_default(),
-            edited_by_hand: !review::file_untouched(record),
+            config: self.cfg.path.display().to_string(),
+            edited_by_hand: review::edited_by_hand(record),
             health,
             posts,
             clicks: self.last_roundup_clicks(),
@@ -174,6 +199,9 @@ impl Page {
             .iter()
             .filter_map(|d| {
                 let item = self.store.item(&d.key).ok()??;
+                if item.state != ItemState::Published {
+                    return None;
+                }
                 let code = self.store.code_for(&d.link).ok()??;
                 Some((self.store.clicks(&code).unwrap_or(0), item.title))
             })
@@ -281,8 +309,8 @@ async fn change(
     headers: HeaderMap,
     Form(form): Form<ChangeForm>,
 ) -> Response {
-    if !access::allowed(&headers, &form.token, &page.token) {
-        return access::forbidden();
+    if let Some(refused) = access::refusal(&headers, &form.token, &page.token) {
+        return refused;
     }
     let _desk = page.desk.lock().await;
     let mut record = match page.current() {
@@ -329,7 +357,8 @@ fn edit_of(page: &Page, record: &DraftRecord, key: &str, form: &ChangeForm) -> E
     };
     let _ = record;
     Edit {
-        title: differs(&form.title, item.as_ref().map(|i| &i.title)),
+        // A post needs a title: an empty one keeps the feed's.
+        title: differs(&form.title, item.as_ref().map(|i| &i.title)).filter(|t| !t.is_empty()),
         author: differs(&form.author, item.as_ref().map(|i| &i.author)),
         summary: differs(&form.summary, item.as_ref().map(|i| &i.summary)),
     }
@@ -340,8 +369,8 @@ async fn publish(
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Response {
-    if !access::allowed(&headers, &form.token, &page.token) {
-        return access::forbidden();
+    if let Some(refused) = access::refusal(&headers, &form.token, &page.token) {
+        return refused;
     }
     let _desk = page.desk.lock().await;
     let record = match page.current() {
@@ -354,9 +383,15 @@ async fn publish(
     };
     if view.edited_by_hand {
         view.error = Some(format!(
-            "Not published: {} was edited by hand since roundup wrote it, and this page does not overwrite an editor's file. Publish it with `roundup publish {}`.",
-            view.file, view.file
+            "Not published: {} was edited by hand since roundup wrote it, and this page does not overwrite an editor's file. Publish the file with: roundup --config {} publish {} (if roundup review opened this page, stop it first: it holds the store).",
+            view.file, view.config, view.file
         ));
+        return page.render(&view);
+    }
+    if !view.posts.iter().any(|p| p.included) {
+        view.error = Some(
+            "Not published: every post is left out, so nothing would go out. Include at least one post.".to_owned(),
+        );
         return page.render(&view);
     }
     let now = Utc::now();
