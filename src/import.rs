@@ -388,6 +388,10 @@ fn repair_url(raw: &str) -> Result<(Url, Vec<String>), String> {
         Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok((u, notes)),
         // A local copy, as a config may name one.
         Ok(u) if u.scheme() == "file" && s.starts_with("file:///") => Ok((u, notes)),
+        Ok(u) if u.scheme() == "file" => Err(
+            "a relative file: URL names no file an outline can be sure of (give file:///absolute/path)"
+                .to_owned(),
+        ),
         Ok(u) => Err(format!(
             "{} URLs are not feeds roundup can fetch (give http, https or file:///absolute/path)",
             u.scheme()

@@ -419,7 +419,14 @@ async fn short_link_clicks_are_counted_under_load_and_survive_restarts() {
         assert!(started.elapsed() < Duration::from_secs(20), "{c:?}");
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
-    // Clicks served just before a stop are written as it stops.
+    // Clicks served just before a stop are written as it stops; a HEAD (a link checker, a
+    // preview) is answered but is not a click.
+    let head = client()
+        .head(format!("http://127.0.0.1:{port}/6e"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(head.status().as_u16(), 301);
     let more = (0..7).map(|_| tokio::spawn(get("6f".to_owned())));
     futures_util::future::join_all(more).await;
     signal(&daemon, "-TERM");

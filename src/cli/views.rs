@@ -332,8 +332,11 @@ pub fn format_import(report: &crate::import::ImportReport, config: &std::path::P
     }
     let _ = writeln!(
         out,
-        "{} sources added to {}, {} skipped",
-        report.added.len(),
+        "{} added to {}, {} skipped",
+        match report.added.len() {
+            1 => "1 source".to_owned(),
+            n => format!("{n} sources"),
+        },
         config.display(),
         report.skipped.len()
     );
@@ -495,7 +498,7 @@ mod tests {
              skipped  Folder without feeds: an outline without xmlUrl\n\
              skipped  Rich Bowen (OpenStack tag) (https://drbacchus.com/tag/openstack/feed): its url is already in the config\n\
              note     renamed\n\
-             1 sources added to config/roundup.toml, 2 skipped\n"
+             1 source added to config/roundup.toml, 2 skipped\n"
         );
     }
 

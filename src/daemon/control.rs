@@ -35,7 +35,7 @@ pub struct ControlFile {
 pub enum ControlError {
     #[error(
         "the store {store} is locked by another process, and no daemon control file {file} exists: \
-         another roundup command is still running (try again when it is done, or give --wait a longer time), or a daemon is starting"
+         another roundup command is still running (a `roundup review` holds it until you stop it; else try again when it is done, or give --wait a longer time), or a daemon is starting"
     )]
     NoDaemon { store: PathBuf, file: PathBuf },
     #[error("the store {store} is locked, and the daemon at {addr} (from {file}) does not answer: {cause}; check that it runs (systemctl status roundup)")]

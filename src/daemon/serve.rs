@@ -39,7 +39,11 @@ async fn not_found() -> Response {
     (StatusCode::NOT_FOUND, "no such short link\n").into_response()
 }
 
-async fn redirect(State(st): State<ServeState>, Path(code): Path<String>) -> Response {
+async fn redirect(
+    State(st): State<ServeState>,
+    method: axum::http::Method,
+    Path(code): Path<String>,
+) -> Response {
     let plausible = !code.is_empty()
         && code.len() <= MAX_CODE_LEN
         && code
@@ -50,7 +54,10 @@ async fn redirect(State(st): State<ServeState>, Path(code): Path<String>) -> Res
     }
     match st.store.target_of(&code) {
         Ok(Some(target)) if target.starts_with("http://") || target.starts_with("https://") => {
-            st.clicks.count(&code);
+            // A HEAD is a link checker or a preview bot asking, not a reader clicking.
+            if method == axum::http::Method::GET {
+                st.clicks.count(&code);
+            }
             (
                 StatusCode::MOVED_PERMANENTLY,
                 [(header::LOCATION, target)],

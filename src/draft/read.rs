@@ -73,8 +73,15 @@ pub fn links(text: &str) -> Vec<FoundLink> {
             let len = line[start..]
                 .find(url_end(&line[..start]))
                 .unwrap_or(line.len() - start);
-            let url =
-                unescape(line[start..start + len].trim_end_matches(['.', ',', ';', ':', '!', '?']));
+            // A bare URL in prose or in a bold title ends before the sentence's punctuation and
+            // the emphasis around it (`**see https://x.example**`).
+            let bare = !line[..start].ends_with("](") && !line[..start].ends_with('[');
+            let trailing: &[char] = if bare {
+                &['.', ',', ';', ':', '!', '?', '*', '_']
+            } else {
+                &['.', ',', ';', ':', '!', '?']
+            };
+            let url = unescape(line[start..start + len].trim_end_matches(trailing));
             from = start + len.max(1);
             if url.len() <= "https://".len() {
                 continue;
@@ -272,5 +279,8 @@ mod tests {
         let page = Page::new(text);
         assert!(page.has_link("https://tm3.org/6e/"));
         assert!(!page.has_link("https://tm3.org/6"));
+        let bold = links("**Moved to https://docs.example/new_** by A, see http://b.example/x_y_.");
+        let urls: Vec<&str> = bold.iter().map(|l| l.url.as_str()).collect();
+        assert_eq!(urls, ["https://docs.example/new", "http://b.example/x_y"]);
     }
 }

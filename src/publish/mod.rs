@@ -548,7 +548,10 @@ mod tests {
         let body = format!(
             "Thanks to the [RDO meetup](https://meetup.example/rdo) and https://photos.example/a for this month.\n\n\
              {}**[A linked title](https://x.example/linked/)** by Alice A\n\n\
-             * [A list entry](https://x.example/entry) by Eve E\n",
+             * [A list entry](https://x.example/entry) by Eve E\n\n\
+             **Why we moved our docs to https://docs.example** by Mary M\n\n\
+             ... read more at [https://me.example/post](https://me.example/post)\n\n\
+             **=HYPERLINK(\"http://evil.example\",\"click\")** by @eve\n",
             block("a")
         );
         let (store, file) = setup(dir.path(), &body);
@@ -558,10 +561,16 @@ mod tests {
             .iter()
             .map(|h| (h.title.as_str(), h.author.as_str()))
             .collect();
+        // A URL inside a bold title is part of the title, not a post of its own.
         assert_eq!(
             got,
-            [("A linked title", "Alice A"), ("A list entry", "Eve E")]
+            [
+                ("A linked title", "Alice A"),
+                ("A list entry", "Eve E"),
+                ("Why we moved our docs to https://docs.example", "Mary M")
+            ]
         );
+        assert_eq!(r.by_hand[2].link, "https://me.example/post");
     }
 
     #[test]

@@ -134,12 +134,14 @@ impl<'a> Reading<'a> {
                 self.decide(item, true);
                 continue;
             }
+            let line = lines.get(l.line).copied().unwrap_or("");
+            // A bare URL in a `**Title**` line is part of the title, not the post's link (that
+            // is a markdown link, or the "read more" line below).
+            let in_title = l.text.is_none() && line.trim_start().starts_with("**");
             if crate::shorten::is_builtin_link(&cfg.shortener, &l.url)
                 || fixed.iter().any(|t| t.contains(&l.url))
-                || !is_post_line(
-                    lines.get(l.line).copied().unwrap_or(""),
-                    &cfg.roundup.read_more,
-                )
+                || !is_post_line(line, &cfg.roundup.read_more)
+                || in_title
             {
                 continue;
             }
