@@ -28,13 +28,13 @@ fn publish_writes_one_social_post_per_post_that_went_out() {
     );
     assert_eq!(draft.status.code(), Some(0), "{draft:?}");
     let text = std::fs::read_to_string(dir.join("draft.md")).unwrap();
-    // The editor deletes the third post and adds one by hand.
+    // The editor deletes the third post and adds one by hand in its place.
     let cut = text.find("**A post the editor deletes**").unwrap();
     let next = text[cut + 2..]
         .find("\n**")
         .map_or(text.len(), |n| cut + 3 + n);
     let edited = format!(
-        "{}{}\n**A post added by hand** by Ann Editor\n\n... read more at [https://elsewhere.example/p](https://elsewhere.example/p)\n",
+        "{}**A post added by hand** by Ann Editor\n\n... read more at [https://elsewhere.example/p](https://elsewhere.example/p)\n\n{}",
         &text[..cut],
         &text[next..]
     );
@@ -45,7 +45,7 @@ fn publish_writes_one_social_post_per_post_that_went_out() {
         edited[link..link + edited[link..].find(']').unwrap()].to_owned()
     };
     let (containers, formula) = (short_of("Containers"), short_of("calc"));
-    std::fs::write(dir.join("draft.md"), edited).unwrap();
+    std::fs::write(dir.join("draft.md"), &edited).unwrap();
 
     let publish = run(
         dir,
@@ -86,4 +86,12 @@ fn publish_writes_one_social_post_per_post_that_went_out() {
         "A post added by hand,Ann Editor,https://elsewhere.example/p,\"A post added by hand, by Ann Editor: https://elsewhere.example/p\""
     );
     assert!(!csv.contains("A post the editor deletes"), "{csv}");
+    // In the order the file shows them, the post added by hand among the others.
+    let mut by_place = ["Containers", "calc", "A post added"];
+    by_place.sort_by_key(|t| edited.find(t).unwrap());
+    let in_csv: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| *by_place.iter().find(|t| l.contains(*t)).unwrap())
+        .collect();
+    assert_eq!(in_csv, by_place, "{csv}");
 }

@@ -192,12 +192,31 @@ impl Page {
     }
 
     pub fn has_title_line(&self, title: &str) -> bool {
+        self.title_line(title).is_some()
+    }
+
+    /// The line (0-based) of `title`'s title line.
+    fn title_line(&self, title: &str) -> Option<usize> {
         let t = norm(title);
-        !t.is_empty()
-            && self
-                .lines
-                .iter()
-                .any(|l| l == &t || l.strip_prefix(&t).is_some_and(|r| r.starts_with(" by ")))
+        if t.is_empty() {
+            return None;
+        }
+        self.lines
+            .iter()
+            .position(|l| l == &t || l.strip_prefix(&t).is_some_and(|r| r.starts_with(" by ")))
+    }
+
+    /// Where a post stands on the page: the first line with its title line or one of its
+    /// `links` (none: it is not there).
+    pub fn line_of(&self, title: &str, links: &[&str]) -> Option<usize> {
+        let wanted: Vec<String> = links.iter().filter_map(|l| comparable(l)).collect();
+        let by_link = self
+            .found
+            .iter()
+            .filter(|f| comparable(&f.url).is_some_and(|c| wanted.contains(&c)))
+            .map(|f| f.line)
+            .min();
+        by_link.into_iter().chain(self.title_line(title)).min()
     }
 }
 

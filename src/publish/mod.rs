@@ -176,7 +176,7 @@ pub fn run(
     refuse_empty(file, store, record.as_ref(), &reading, &by_hand, foreign_id)?;
 
     let mut report = PublishReport::unchanged(file, title, date, &roundup, reading.kept.len());
-    report.posts = posts_out(record.as_ref(), &reading, &by_hand);
+    report.posts = posts_out(record.as_ref(), &page, &reading, &by_hand);
     let digest = record::hash(&text);
     if record
         .as_ref()
@@ -197,8 +197,10 @@ pub fn run(
 }
 
 /// The posts the file puts out, each with the link the draft printed for it (its short link).
+/// The posts the file puts out, in the order the file shows them.
 fn posts_out(
     record: Option<&DraftRecord>,
+    page: &Page,
     reading: &Reading<'_>,
     by_hand: &[HandAdded],
 ) -> Vec<social::PublishedPost> {
@@ -207,17 +209,27 @@ fn posts_out(
             .and_then(|r| r.items.iter().find(|d| d.key == key))
             .map(|d| d.printed_link.clone())
     };
-    let kept = reading.kept.iter().map(|i| social::PublishedPost {
-        title: i.title.clone(),
-        author: i.author.clone(),
-        link: printed(&i.key).unwrap_or_else(|| i.link.clone()),
+    let kept = reading.kept.iter().map(|i| {
+        let link = printed(&i.key).unwrap_or_else(|| i.link.clone());
+        let at = page.line_of(&i.title, &[&link, &i.link]);
+        let post = social::PublishedPost {
+            title: i.title.clone(),
+            author: i.author.clone(),
+            link,
+        };
+        (at, post)
     });
-    let added = by_hand.iter().map(|h| social::PublishedPost {
-        title: h.title.clone(),
-        author: h.author.clone(),
-        link: h.link.clone(),
+    let added = by_hand.iter().map(|h| {
+        let post = social::PublishedPost {
+            title: h.title.clone(),
+            author: h.author.clone(),
+            link: h.link.clone(),
+        };
+        (page.line_of(&h.title, &[&h.link]), post)
     });
-    kept.chain(added).collect()
+    let mut posts: Vec<_> = kept.chain(added).collect();
+    posts.sort_by_key(|(at, _)| at.unwrap_or(usize::MAX));
+    posts.into_iter().map(|(_, post)| post).collect()
 }
 
 /// The visible text of the draft's body, its builtin short links read as their targets too.
