@@ -173,6 +173,9 @@ pub fn run(
     }
     let foreign_id = record::id_in(&text).filter(|_| record.is_none());
     let by_hand = reading.linked_items(cfg, store, &page)?;
+    if let Some(rec) = &record {
+        reading.hand_items_gone(store, rec)?;
+    }
     refuse_empty(file, store, record.as_ref(), &reading, &by_hand, foreign_id)?;
 
     let mut report = PublishReport::unchanged(file, title, date, &roundup, reading.kept.len());
@@ -552,6 +555,12 @@ mod tests {
         // Publishing the same file again finds it stored: nothing changes.
         let r = run(&cfg(), &store, &file, t(31)).unwrap();
         assert_eq!((r.changed, r.by_hand.len()), (0, 0));
+        // Taken out of the file and published again: it did not go out after all.
+        std::fs::write(&file, std::fs::read_to_string(&file).unwrap().replace("**A post the editor found** by Someone\n\n... read more at [http://other.example/found/](http://other.example/found/)\n", "")).unwrap();
+        let r = run(&cfg(), &store, &file, t(31)).unwrap();
+        assert_eq!((r.published, r.skipped), (0, 1));
+        assert_eq!(state(&store, &stored.key), ItemState::Skipped);
+        assert!(r.posts.iter().all(|p| p.title != "A post the editor found"));
     }
 
     #[test]

@@ -14,6 +14,9 @@ use crate::store::{Store, StoreError};
 
 use super::{HandAdded, BY_HAND};
 
+/// The key prefix of posts added by hand.
+const HAND_PREFIX: &str = "hand-";
+
 /// What a publish has decided so far.
 pub(super) struct Reading<'a> {
     pub(super) roundup: &'a RoundupRef,
@@ -110,6 +113,28 @@ impl<'a> Reading<'a> {
                     || page.has_link(&d.printed_link)
                     || page.has_title_line(&item.title);
                 self.decide(item, keep);
+            }
+        }
+        Ok(())
+    }
+
+    /// The posts added by hand to an earlier publish of this draft that the file no longer
+    /// shows (everything the file shows was read before): skipped, as a deleted post is.
+    pub(super) fn hand_items_gone(
+        &mut self,
+        store: &Store,
+        rec: &DraftRecord,
+    ) -> Result<(), StoreError> {
+        for key in store.keys_with_prefix(HAND_PREFIX, usize::MAX)? {
+            let Some(item) = store.item(&key)? else {
+                continue;
+            };
+            let ours = item
+                .roundup
+                .as_ref()
+                .is_some_and(|r| r.draft.as_deref() == Some(rec.id.as_str()));
+            if ours && item.state == ItemState::Published {
+                self.decide(item, false);
             }
         }
         Ok(())
@@ -240,7 +265,10 @@ fn author_after_link(line: Option<&str>) -> String {
 pub(super) fn hand_item(h: &HandAdded, roundup: &RoundupRef, now: DateTime<Utc>) -> Item {
     let c = comparable(&h.link).unwrap_or_else(|| h.link.clone());
     Item {
-        key: format!("hand-{}", &blake3::hash(c.as_bytes()).to_hex()[..16]),
+        key: format!(
+            "{HAND_PREFIX}{}",
+            &blake3::hash(c.as_bytes()).to_hex()[..16]
+        ),
         source: BY_HAND.to_owned(),
         link: h.link.clone(),
         title: h.title.clone(),
