@@ -455,6 +455,11 @@ async fn skip_takes_a_short_link_or_a_key_prefix_and_spares_published_posts() {
     assert_eq!(desk.items("published").await.len(), 1);
     desk.ok(&["skip", "--force", &link3]).await;
     assert!(desk.items("published").await.is_empty());
+    // An empty argument (a shell variable that was not set) is said to be one.
+    let o = desk.run(&["skip", ""]).await;
+    let (_, err) = texts(&o);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(err.contains("an empty argument names no item"), "{err}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -210,13 +210,15 @@ pub fn format_items(items: &[Item], short: impl Fn(&str) -> Option<String>) -> S
     for i in items {
         let _ = write!(
             out,
-            "{}  {:<9}  {}  {} ({})",
+            "{}  {:<9}  {}  {}",
             i.key,
             i.state.as_str(),
             i.published.format("%Y-%m-%d"),
             i.title,
-            i.author
         );
+        if !i.author.is_empty() {
+            let _ = write!(out, " ({})", i.author);
+        }
         if let Some(r) = &i.roundup {
             let _ = write!(out, " [in {} of {}]", r.title, r.date.format("%Y-%m-%d"));
         }
@@ -473,6 +475,22 @@ pub fn format_marked(marked: &[Marked], state: ItemState) -> String {
 mod tests {
     use super::*;
     use crate::import::{ImportReport, Skipped};
+
+    #[test]
+    fn an_item_without_an_author_shows_no_empty_brackets() {
+        use chrono::TimeZone;
+        let at = Utc.with_ymd_and_hms(2016, 5, 17, 12, 0, 0).unwrap();
+        let items = [
+            Item {
+                author: "Ann".into(),
+                ..Item::new("k1", "S", "https://a.example/1", "With", at)
+            },
+            Item::new("k2", "S", "https://a.example/2", "Without", at),
+        ];
+        let out = format_items(&items, |_| None);
+        assert!(out.contains("2016-05-17  With (Ann)\n"), "{out}");
+        assert!(out.contains("2016-05-17  Without\n"), "{out}");
+    }
 
     #[test]
     fn the_import_report_names_what_was_added_and_why_the_rest_was_not() {

@@ -102,8 +102,8 @@ fn by_link(cfg: &Config, store: &Store, link: &str, c: &str) -> Result<Option<It
 /// one a draft printed), or a unique key prefix.
 fn resolve(cfg: &Config, store: &Store, name: &str) -> Result<Item, PublishError> {
     let unknown = || PublishError::UnknownItem(name.to_owned());
-    if name.is_empty() {
-        return Err(unknown());
+    if name.trim().is_empty() {
+        return Err(PublishError::EmptyName);
     }
     if let Some(item) = store.find_item(name)? {
         return Ok(item);

@@ -37,12 +37,12 @@ pub enum PublishError {
     },
     #[error("cannot publish {path}: {problem}")]
     FrontMatter { path: PathBuf, problem: String },
-    #[error("cannot publish {path}: none of its links is a post of the store {store}, and it carries no draft id of it{id}; was it drafted with another config or store? Nothing was recorded")]
+    #[error("cannot publish {path}: {why} {store}; was it drafted with another config or store? Nothing was recorded")]
     Foreign {
         path: PathBuf,
         store: PathBuf,
-        /// ", only the id dxxx of another store" when the file carries one.
-        id: String,
+        /// What makes it another store's: its draft id, or no post and no id of this one.
+        why: String,
     },
     #[error("cannot publish {path}: {what}, so nothing would go out; nothing was recorded{hint}")]
     NothingKept {
@@ -52,6 +52,8 @@ pub enum PublishError {
     },
     #[error("no stored item has the key, key prefix, link or short link \"{0}\"; `roundup items` lists them")]
     UnknownItem(String),
+    #[error("an empty argument names no item: give a key, key prefix, link or short link (`roundup items` lists them)")]
+    EmptyName,
     #[error("\"{name}\" names more than one item ({keys}); give more of the key")]
     Ambiguous { name: String, keys: String },
     #[error("\"{name}\" ({title}) went out in {roundup}; pass --force to {verb} it anyway")]
@@ -261,9 +263,11 @@ fn refuse_empty(
         None if reading.seen.is_empty() || foreign_id.is_some() => Err(PublishError::Foreign {
             path: file.to_owned(),
             store: store.path().to_owned(),
-            id: foreign_id
-                .map(|id| format!(" (its draft id {id} is not in it)"))
-                .unwrap_or_default(),
+            why: match foreign_id {
+                Some(id) => format!("it is a draft of another store: its draft id {id} is not in"),
+                None => "none of its links is a post, and it carries no draft id, of the store"
+                    .to_owned(),
+            },
         }),
         Some(rec) if reading.kept.is_empty() && by_hand.is_empty() => {
             let (what, hint) = match rec.items.len() {
@@ -516,7 +520,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.contains("none of its links is a post of the store") && err.contains("dffff"),
+            err.contains("a draft of another store: its draft id dffff is not in"),
             "{err}"
         );
         assert!(store
