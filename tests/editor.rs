@@ -463,6 +463,23 @@ async fn skip_takes_a_short_link_or_a_key_prefix_and_spares_published_posts() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_post_skipped_after_the_draft_was_edited_is_pointed_out() {
+    let desk = Desk::new(&[("blog", &[(1, 3), (2, 2)])], "").await;
+    desk.ok(&["draft", "--out", "d.md"]).await;
+    let draft = desk.read("d.md");
+    desk.write("d.md", &format!("{draft}\nThanks to everyone who wrote.\n"));
+    desk.ok(&["skip", &short_link_of(&draft, "blog post 1")])
+        .await;
+    // The file is the editor's: left as it is, and told what it still shows.
+    let (_, err) = desk.ok(&["draft", "--no-poll", "--out", "d.md"]).await;
+    assert!(
+        err.contains("still shows 1 post skipped since it was written (\"blog post 1\")"),
+        "{err}"
+    );
+    assert!(desk.read("d.md").contains("Thanks to everyone"));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_feed_added_after_a_roundup_brings_only_what_falls_in_the_window() {
     let desk = Desk::new(&[("blog", &[(1, 2)])], "").await;
     desk.ok(&["draft", "--out", "first.md"]).await;

@@ -147,6 +147,11 @@ pub async fn run(
         .extend(draft.renderer.warning.iter().cloned());
     let left_alone = plan.as_ref().and_then(|p| p.left_alone.clone());
     let (record, written, text, prior) = draft.write(&selection, plan).await?;
+    if matches!(written, Written::Merged { .. } | Written::Unchanged) {
+        draft
+            .warnings
+            .extend(record::skipped_since(store, &record)?);
+    }
     if written != Written::Unchanged {
         match &record.file {
             Some(path) => record::commit(store, prior, &record, path, &text)?,
@@ -312,7 +317,7 @@ impl Draft<'_> {
             "<!-- roundup: {count} {} that arrived after this draft was written, added {} -->\n\n{}",
             if count == 1 { "post" } else { "posts" },
             self.now.format("%Y-%m-%d %H:%M UTC"),
-            posts_section(&rendered, &self.cfg.roundup.intro)
+            target::posts_section(&rendered, &self.cfg.roundup.intro)
         );
         let titles: Vec<String> = record
             .items
@@ -344,21 +349,6 @@ impl Draft<'_> {
         record.file = Some(path.to_owned());
         Ok((record, Written::Merged { added: count }, merged))
     }
-}
-
-/// The posts of a rendered draft: without its front matter and its intro.
-fn posts_section(rendered: &str, intro: &str) -> String {
-    let body = match rendered.strip_prefix("---\n") {
-        Some(rest) => rest.find("\n---\n").map_or(rendered, |i| &rest[i + 5..]),
-        None => rendered,
-    };
-    let intro = intro.trim();
-    let body = if intro.is_empty() {
-        body.to_owned()
-    } else {
-        body.replacen(intro, "", 1)
-    };
-    body.trim().to_owned()
 }
 
 /// The series lists. They link the posts in full, as the editors did by hand.

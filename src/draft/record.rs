@@ -193,6 +193,35 @@ pub(super) fn commit(
     Ok(())
 }
 
+/// The posts of an editor's file that were skipped after it was written: the file still shows
+/// them, and publishing it as it is would put them out.
+pub(super) fn skipped_since(
+    store: &Store,
+    record: &DraftRecord,
+) -> Result<Option<String>, StoreError> {
+    let mut titles = Vec::new();
+    for d in &record.items {
+        if let Some(item) = store.item(&d.key)? {
+            if item.state == crate::item::ItemState::Skipped {
+                titles.push(format!("\"{}\"", item.title));
+            }
+        }
+    }
+    let Some(path) = &record.file else {
+        return Ok(None);
+    };
+    Ok((!titles.is_empty()).then(|| {
+        format!(
+            "{} still shows {} skipped since it was written ({}): delete {} from the file, or publishing it puts {} out",
+            path.display(),
+            if titles.len() == 1 { "1 post".to_owned() } else { format!("{} posts", titles.len()) },
+            titles.join(", "),
+            if titles.len() == 1 { "it" } else { "them" },
+            if titles.len() == 1 { "it" } else { "them" },
+        )
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

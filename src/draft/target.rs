@@ -231,6 +231,21 @@ fn front_matter_lines(lines: &[&str]) -> usize {
         .unwrap_or(0)
 }
 
+/// The posts of a rendered draft: without its front matter and its intro.
+pub(super) fn posts_section(rendered: &str, intro: &str) -> String {
+    let body = match rendered.strip_prefix("---\n") {
+        Some(rest) => rest.find("\n---\n").map_or(rendered, |i| &rest[i + 5..]),
+        None => rendered,
+    };
+    let intro = intro.trim();
+    let body = if intro.is_empty() {
+        body.to_owned()
+    } else {
+        body.replacen(intro, "", 1)
+    };
+    body.trim().to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
