@@ -124,6 +124,17 @@ impl Drop for Review {
     }
 }
 
+/// In `dir`: the feed's four posts dated now, the config, and their draft.
+fn draft_of_four_new_posts(dir: &Path) {
+    let now = chrono::Utc::now().to_rfc2822();
+    let feed = (1..=4).fold(FEED.to_owned(), |f, h| {
+        f.replace(&format!("HOURS{h}"), &now)
+    });
+    std::fs::write(dir.join("feed.xml"), feed).unwrap();
+    std::fs::write(dir.join("roundup.toml"), CONFIG).unwrap();
+    ok(roundup(dir, &["draft"]));
+}
+
 /// `roundup review` in `dir`, and the address it printed.
 fn start_review(dir: &Path, extra: &[&str]) -> (Review, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_roundup"))
@@ -426,13 +437,7 @@ fn the_review_page_publishes_what_the_same_edits_in_the_file_would() {
 fn the_review_page_refuses_changes_from_elsewhere_and_listens_on_loopback() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    let now = chrono::Utc::now().to_rfc2822();
-    let feed = (1..=4).fold(FEED.to_owned(), |f, h| {
-        f.replace(&format!("HOURS{h}"), &now)
-    });
-    std::fs::write(dir.join("feed.xml"), feed).unwrap();
-    std::fs::write(dir.join("roundup.toml"), CONFIG).unwrap();
-    ok(roundup(dir, &["draft"]));
+    draft_of_four_new_posts(dir);
 
     let remote = roundup(dir, &["review", "--listen", "0.0.0.0:0"]);
     let err = String::from_utf8_lossy(&remote.stderr);
@@ -490,13 +495,7 @@ fn the_review_page_refuses_changes_from_elsewhere_and_listens_on_loopback() {
 fn page_edits_outlive_a_redraft_and_a_refused_publish_leaves_the_file_alone() {
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    let now = chrono::Utc::now().to_rfc2822();
-    let feed = (1..=4).fold(FEED.to_owned(), |f, h| {
-        f.replace(&format!("HOURS{h}"), &now)
-    });
-    std::fs::write(dir.join("feed.xml"), feed).unwrap();
-    std::fs::write(dir.join("roundup.toml"), CONFIG).unwrap();
-    ok(roundup(dir, &["draft"]));
+    draft_of_four_new_posts(dir);
 
     let http = reqwest::blocking::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
