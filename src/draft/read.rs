@@ -2,7 +2,7 @@
 //! not), which links it holds (compared in `comparable` form), and which lines are a post's
 //! title line. `publish` and a redraft of an edited file both read drafts through this.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 
 use crate::extract::link::comparable;
 
@@ -153,8 +153,9 @@ pub struct Page {
     text: String,
     /// Every line, normalised.
     lines: Vec<String>,
-    /// The comparable form of every link on it.
-    links: HashSet<String>,
+    /// The comparable form of every link on it, with the first line it is on (none for the
+    /// target of a short link on it).
+    links: HashMap<String, Option<usize>>,
     /// The links themselves, for items added by hand.
     pub found: Vec<FoundLink>,
 }
@@ -163,11 +164,14 @@ impl Page {
     pub fn new(visible: &str) -> Page {
         let found = links(visible);
         // Drafts print `(` and `)` in link targets percent-encoded.
-        let links = found
-            .iter()
-            .flat_map(|l| [l.url.clone(), l.url.replace("%28", "(").replace("%29", ")")])
-            .filter_map(|u| comparable(&u))
-            .collect();
+        let mut links = HashMap::new();
+        for l in &found {
+            for u in [l.url.clone(), l.url.replace("%28", "(").replace("%29", ")")] {
+                if let Some(c) = comparable(&u) {
+                    links.entry(c).or_insert(Some(l.line));
+                }
+            }
+        }
         Page {
             text: visible.to_owned(),
             lines: visible.lines().map(norm).collect(),
@@ -183,12 +187,12 @@ impl Page {
     /// Counts `link` (in any comparable form) as on the page.
     pub fn add_link(&mut self, link: &str) {
         if let Some(c) = comparable(link) {
-            self.links.insert(c);
+            self.links.entry(c).or_insert(None);
         }
     }
 
     pub fn has_link(&self, link: &str) -> bool {
-        comparable(link).is_some_and(|c| self.links.contains(&c))
+        comparable(link).is_some_and(|c| self.links.contains_key(&c))
     }
 
     pub fn has_title_line(&self, title: &str) -> bool {
@@ -206,17 +210,14 @@ impl Page {
             .position(|l| l == &t || l.strip_prefix(&t).is_some_and(|r| r.starts_with(" by ")))
     }
 
-    /// Where a post stands on the page: the first line with its title line or one of its
-    /// `links` (none: it is not there).
+    /// Where a post stands on the page: the first line with one of its `links`, else its title
+    /// line (none: it is not there).
     pub fn line_of(&self, title: &str, links: &[&str]) -> Option<usize> {
-        let wanted: Vec<String> = links.iter().filter_map(|l| comparable(l)).collect();
-        let by_link = self
-            .found
+        links
             .iter()
-            .filter(|f| comparable(&f.url).is_some_and(|c| wanted.contains(&c)))
-            .map(|f| f.line)
-            .min();
-        by_link.into_iter().chain(self.title_line(title)).min()
+            .filter_map(|l| self.links.get(&comparable(l)?).copied().flatten())
+            .min()
+            .or_else(|| self.title_line(title))
     }
 }
 

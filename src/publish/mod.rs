@@ -10,6 +10,7 @@ pub mod mark;
 mod reading;
 pub mod social;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -209,13 +210,18 @@ fn posts_out(
     reading: &Reading<'_>,
     by_hand: &[HandAdded],
 ) -> Vec<social::PublishedPost> {
-    let printed = |key: &str| {
-        record
-            .and_then(|r| r.items.iter().find(|d| d.key == key))
-            .map(|d| d.printed_link.clone())
-    };
+    let printed: HashMap<&str, &str> = record
+        .map(|r| {
+            r.items
+                .iter()
+                .map(|d| (d.key.as_str(), d.printed_link.as_str()))
+                .collect()
+        })
+        .unwrap_or_default();
     let kept = reading.kept.iter().map(|i| {
-        let link = printed(&i.key).unwrap_or_else(|| i.link.clone());
+        let link = printed
+            .get(i.key.as_str())
+            .map_or_else(|| i.link.clone(), |p| (*p).to_owned());
         let at = page.line_of(&i.title, &[&link, &i.link]);
         let post = social::PublishedPost {
             title: i.title.clone(),
