@@ -199,6 +199,9 @@ pub(super) fn skipped_since(
     store: &Store,
     record: &DraftRecord,
 ) -> Result<Option<String>, StoreError> {
+    let Some(path) = &record.file else {
+        return Ok(None);
+    };
     let mut titles = Vec::new();
     for d in &record.items {
         if let Some(item) = store.item(&d.key)? {
@@ -207,19 +210,16 @@ pub(super) fn skipped_since(
             }
         }
     }
-    let Some(path) = &record.file else {
-        return Ok(None);
+    let (posts, them) = match titles.len() {
+        0 => return Ok(None),
+        1 => ("1 post".to_owned(), "it"),
+        n => (format!("{n} posts"), "them"),
     };
-    Ok((!titles.is_empty()).then(|| {
-        format!(
-            "{} still shows {} skipped since it was written ({}): delete {} from the file, or publishing it puts {} out",
-            path.display(),
-            if titles.len() == 1 { "1 post".to_owned() } else { format!("{} posts", titles.len()) },
-            titles.join(", "),
-            if titles.len() == 1 { "it" } else { "them" },
-            if titles.len() == 1 { "it" } else { "them" },
-        )
-    }))
+    Ok(Some(format!(
+        "{} still shows {posts} skipped since it was written ({}): delete {them} from the file, or publishing it puts {them} out",
+        path.display(),
+        titles.join(", "),
+    )))
 }
 
 #[cfg(test)]

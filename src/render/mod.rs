@@ -238,7 +238,8 @@ impl Renderer {
     /// own copy of the text, ours goes, and the output is sized for the text from the start (a
     /// draft of thousands of posts is tens of megabytes).
     pub fn render(&self, view: DraftView) -> Result<String, RenderError> {
-        let size = view.text_len() + view.text_len() / 4 + 4096;
+        let text = view.text_len();
+        let size = text + text / 4 + 4096;
         let failed = |e: handlebars::RenderError| RenderError::Render {
             name: self.name.clone(),
             line: e.line_no.unwrap_or(0),

@@ -95,6 +95,13 @@ struct TokenForm {
     token: String,
 }
 
+/// A post of the last roundup and the clicks on its short link.
+#[derive(Serialize)]
+struct Clicked {
+    title: String,
+    clicks: u64,
+}
+
 /// What the template sees on every page.
 #[derive(Serialize)]
 struct View<'a> {
@@ -106,7 +113,7 @@ struct View<'a> {
     edited_by_hand: bool,
     health: String,
     posts: Vec<review::Card>,
-    clicks: Vec<serde_json::Value>,
+    clicks: Vec<Clicked>,
     preview: Option<serde_json::Value>,
     message: Option<String>,
     error: Option<String>,
@@ -131,8 +138,8 @@ impl Page {
                     .map(|row| {
                         format!(
                             "<li>{}: {}</li>",
-                            html_escape::encode_text(row["title"].as_str().unwrap_or("")),
-                            row["clicks"]
+                            html_escape::encode_text(&row.title),
+                            row.clicks
                         )
                     })
                     .collect();
@@ -183,7 +190,7 @@ impl Page {
     }
 
     /// The posts of the last published roundup, most clicked first.
-    fn last_roundup_clicks(&self) -> Vec<serde_json::Value> {
+    fn last_roundup_clicks(&self) -> Vec<Clicked> {
         let Ok(Some(last)) = self.store.meta::<LastPublished>(Meta::LastPublished) else {
             return Vec::new();
         };
@@ -208,7 +215,7 @@ impl Page {
             .collect();
         rows.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
         rows.into_iter()
-            .map(|(clicks, title)| json!({"title": title, "clicks": clicks}))
+            .map(|(clicks, title)| Clicked { title, clicks })
             .collect()
     }
 }
