@@ -93,6 +93,14 @@ fn is_one_line(raw: &str) -> bool {
     if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
         return false;
     }
+    // Printable ASCII, the usual case, is checked in two passes the compiler vectorises (the
+    // fold has no early exit for that reason): a draft checks every title, author and summary.
+    if bytes
+        .iter()
+        .fold(true, |ok, b| ok & (b' '..=b'~').contains(b))
+    {
+        return !raw.contains("  ");
+    }
     let (mut i, mut space) = (0, false);
     while let Some(&b) = bytes.get(i) {
         if b.is_ascii() {
@@ -291,6 +299,8 @@ mod tests {
             (" a b", "a b", true),
             ("a b ", "a b", true),
             ("a\tb", "a b", true),
+            ("a\nb", "a b", true),
+            ("a\u{1}b", "ab", true),
             ("a\u{a0}b", "a b", true),
             ("a\u{7f}b", "ab", true),
             ("a\u{85}b", "a b", true),
