@@ -29,7 +29,9 @@ fn main() {
             summary: "The first paragraph of a post, as plain text, about forty words long. "
                 .repeat(3),
             ..Item::new(
-                format!("k{n:08}"),
+                // Keys like the ones extraction makes (16 hex characters of a hash), so the new
+                // posts of a poll land among these ones, as they would in a real store.
+                blake3::hash(format!("fill\n{n}").as_bytes()).to_hex()[..16].to_owned(),
                 format!("Blogger {}", n % 1000),
                 format!("https://blog{}.example/{n}/", n % 1000),
                 format!("Post number {n}"),
