@@ -1,5 +1,5 @@
-//! The `items` tree (key -> Item), the index of the unseen ones (`unseen`: key -> nothing) and
-//! the two link indexes that find an item again: `alike` (the comparable form of an http(s)
+//! The items, in two trees by state: `inbox` (key -> Item) for the unseen ones and `items`
+//! for the published and skipped ones; and the two link indexes that find an item again: `alike` (the comparable form of an http(s)
 //! link, see `extract::link::comparable` -> key) and `links` (any other link as written; stores
 //! made before this kept every link there too, and it is still read first). One entry per link:
 //! each is a sled insert on the cold path. Polls upsert here; draft, publish and skip replace.
@@ -7,9 +7,12 @@
 //! `counts` keeps how many items each source name brought, added to as new items are stored
 //! (after them: a crash in between undercounts by a poll's worth, a figure shown, never used).
 //!
-//! The `unseen` index is written before an item becomes unseen and cleared after it stops
-//! being so: a crash in between leaves a key too many (skipped when read), never an unseen
-//! item missing from a draft.
+//! A poll's new posts go to `inbox`, a tree of the posts waiting for a roundup: however many
+//! published ones the store holds, a poll writes and a draft reads a small tree (with one tree
+//! of all items, each new post landed at a random place among a million old ones, and sled
+//! read that page from disk). An item moves between the trees only in one transaction (publish,
+//! skip, unskip): after a crash it is in one or the other, never both or neither. Stores made
+//! before `inbox` have their unseen items moved there when first opened.
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
@@ -21,18 +24,28 @@ use serde::Serialize;
 
 use super::{to_json, Meta, Staged, Store, StoreError, Writes};
 
-/// Writes `items`, keeping the `unseen` index in step: keys that become unseen are indexed
-/// before the items are written, keys that stop being unseen are dropped after (see
-/// `Store::apply_in_order`).
+/// Writes `items` into the tree their state belongs in, and removes them from the other: a
+/// move, to be applied atomically (`Store::apply_atomically`).
 fn stage_items(staged: &mut Staged, items: &[&Item]) {
     for item in items {
+        let key = item.key.as_bytes();
         if item.state == ItemState::Unseen {
-            staged.index.insert(item.key.as_bytes(), []);
+            staged.inbox.insert(key, to_json(item));
+            staged.items.remove(key);
         } else {
-            staged.unindex.remove(item.key.as_bytes());
+            staged.items.insert(key, to_json(item));
+            staged.inbox.remove(key);
         }
-        staged.items.insert(item.key.as_bytes(), to_json(item));
     }
+}
+
+/// Writes an item that is in neither tree, or in the one its state belongs in already.
+fn stage_stored(staged: &mut Staged, item: &Item) {
+    let tree = match item.state {
+        ItemState::Unseen => &mut staged.inbox,
+        _ => &mut staged.items,
+    };
+    tree.insert(item.key.as_bytes(), to_json(item));
 }
 
 /// What storing one batch of extracted items did.
@@ -121,8 +134,10 @@ impl Store {
                 LinkKey::Exact(l) => staged.links.insert(l, key),
             }
         }
-        let items: Vec<&Item> = pending_items.values().map(|i| i.as_ref()).collect();
-        stage_items(staged, &items);
+        // New items are in neither tree, merged ones unseen and in `inbox`: nothing moves.
+        for item in pending_items.values() {
+            stage_stored(staged, item);
+        }
         self.stage_counts(staged, &new_by_source)?;
         Ok(reports)
     }
@@ -155,6 +170,9 @@ impl Store {
     }
 
     pub fn item(&self, key: &str) -> Result<Option<Item>, StoreError> {
+        if let Some(v) = self.inbox.get(key.as_bytes()).map_err(|e| self.io(e))? {
+            return Ok(Some(self.decode("inbox", &v)?));
+        }
         match self.items.get(key.as_bytes()).map_err(|e| self.io(e))? {
             Some(v) => Ok(Some(self.decode("items", &v)?)),
             None => Ok(None),
@@ -193,29 +211,36 @@ impl Store {
 
     /// Up to `limit` keys that start with `prefix`, in key order.
     pub fn keys_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError> {
-        self.items
-            .scan_prefix(prefix.as_bytes())
-            .keys()
-            .take(limit)
-            .map(|k| {
-                k.map(|k| String::from_utf8_lossy(&k).into_owned())
-                    .map_err(|e| self.io(e))
-            })
-            .collect()
+        let mut keys = Vec::new();
+        for tree in [&self.inbox, &self.items] {
+            for k in tree.scan_prefix(prefix.as_bytes()).keys().take(limit) {
+                let k = k.map_err(|e| self.io(e))?;
+                keys.push(String::from_utf8_lossy(&k).into_owned());
+            }
+        }
+        keys.sort_unstable();
+        keys.truncate(limit);
+        Ok(keys)
     }
 
     /// Every item, in key order.
     pub fn items(&self) -> Result<Vec<Item>, StoreError> {
-        self.items
-            .iter()
+        let mut all = self.tree_items(&self.inbox, "inbox")?;
+        all.extend(self.tree_items(&self.items, "items")?);
+        all.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        Ok(all)
+    }
+
+    fn tree_items(&self, tree: &sled::Tree, name: &'static str) -> Result<Vec<Item>, StoreError> {
+        tree.iter()
             .map(|r| {
                 let (_, v) = r.map_err(|e| self.io(e))?;
-                self.decode("items", &v)
+                self.decode(name, &v)
             })
             .collect()
     }
 
-    /// Replaces stored items (state changes by draft, publish, skip) in one batch.
+    /// Replaces stored items (state changes by skip and unskip) in one transaction.
     pub fn put_items(&self, items: &[Item]) -> Result<(), StoreError> {
         let _writing = self
             .writing
@@ -223,7 +248,7 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut staged = Staged::default();
         stage_items(&mut staged, &items.iter().collect::<Vec<_>>());
-        self.apply_in_order(staged)
+        self.apply_atomically(staged)
     }
 
     /// What `publish` records, all at once: the items it changed, the posts added by hand
@@ -252,19 +277,11 @@ impl Store {
         self.apply_atomically(staged)
     }
 
-    /// Every unseen item, in key order, read through the `unseen` index: the published and
-    /// skipped items, however many, are not read.
+    /// Every unseen item, in key order, read from `inbox` alone: the published and skipped
+    /// items, however many, are not read.
     pub fn unseen_items(&self) -> Result<Vec<Item>, StoreError> {
-        let mut out = Vec::new();
-        for key in self.unseen.iter().keys() {
-            let key = key.map_err(|e| self.io(e))?;
-            if let Some(v) = self.items.get(&key).map_err(|e| self.io(e))? {
-                let item: Item = self.decode("items", &v)?;
-                if item.state == ItemState::Unseen {
-                    out.push(item);
-                }
-            }
-        }
+        let mut out = self.tree_items(&self.inbox, "inbox")?;
+        out.retain(|i| i.state == ItemState::Unseen);
         Ok(out)
     }
 
@@ -308,28 +325,60 @@ impl Store {
         Ok(())
     }
 
-    /// Builds the `unseen` index and the `counts` of a store made before they existed: once,
-    /// on opening, in one read of every item.
+    /// Moves the unseen items of a store made before `inbox` there, and builds the `counts` of
+    /// a store made before them: once each, on opening.
     pub(super) fn build_indexes(&self) -> Result<(), StoreError> {
         const BUILT: &str = "indexes_built";
-        if self.meta_at::<bool>(BUILT)?.unwrap_or(false) {
+        let counted = self.meta_at::<bool>(BUILT)?.unwrap_or(false);
+        self.move_unseen_to_inbox(counted)?;
+        if counted {
             return Ok(());
         }
-        let mut index = Writes::default();
         let mut counts: BTreeMap<String, u64> = BTreeMap::new();
         for item in self.items()? {
-            if item.state == ItemState::Unseen {
-                index.insert(item.key.as_bytes(), []);
-            }
             *counts.entry(item.source).or_default() += 1;
         }
         let mut batch = Writes::default();
         for (name, n) in &counts {
             batch.insert(name.as_bytes(), n.to_be_bytes());
         }
-        self.apply(&self.unseen, index)?;
         self.apply(&self.counts, batch)?;
         self.put_meta_at(BUILT, &true)
+    }
+
+    /// The move into `inbox` of a store made before it: the unseen items its `unseen` index
+    /// names (`indexed`: the index was built; else every item is read), each moved in a
+    /// transaction of a few thousand, so that a crash leaves each where it was or where it
+    /// goes, and the next open goes on. The old index is dropped after.
+    fn move_unseen_to_inbox(&self, indexed: bool) -> Result<(), StoreError> {
+        const MOVED: &str = "inbox_built";
+        if self.meta_at::<bool>(MOVED)?.unwrap_or(false) {
+            return Ok(());
+        }
+        let keys: Vec<sled::IVec> = match indexed && !self.items.is_empty() {
+            true => {
+                let index = self.db.open_tree("unseen").map_err(|e| self.io(e))?;
+                index.iter().keys().collect::<Result<_, _>>()
+            }
+            false => self.items.iter().keys().collect::<Result<_, _>>(),
+        }
+        .map_err(|e| self.io(e))?;
+        for chunk in keys.chunks(5000) {
+            let mut staged = Staged::default();
+            for key in chunk {
+                let Some(v) = self.items.get(key).map_err(|e| self.io(e))? else {
+                    continue;
+                };
+                let item: Item = self.decode("items", &v)?;
+                if item.state == ItemState::Unseen {
+                    staged.inbox.insert(key, &v);
+                    staged.items.remove(key);
+                }
+            }
+            self.apply_atomically(staged)?;
+        }
+        self.db.drop_tree("unseen").map_err(|e| self.io(e))?;
+        self.put_meta_at(MOVED, &true)
     }
 }
 

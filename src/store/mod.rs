@@ -1,5 +1,6 @@
 //! The sled store and the only code that touches it. Trees:
-//! `items` (key -> Item), `unseen` (the keys of the unseen items), `counts`
+//! `inbox` (key -> Item, for the unseen items), `items` (key -> Item, for the published and
+//! skipped ones: a poll's new posts never land among them), `counts`
 //! (source name -> how many items it brought), `alike` (the comparable form of an http(s)
 //! link, see `extract::link::comparable` -> key), `links` (any other link as written -> key),
 //! `sources` (name -> SourceState),
@@ -70,9 +71,10 @@ pub struct Store {
     writing: Arc<Mutex<()>>,
     db: sled::Db,
     items: sled::Tree,
-    /// The keys of the items that are unseen: what a draft selects from, read without
-    /// touching the published and skipped items (see `items::unseen_items`).
-    unseen: sled::Tree,
+    /// The unseen items: what a draft selects from and where a poll's new posts go, a tree
+    /// apart from the published and skipped ones (`items`), which only grow by a publish or a
+    /// skip (see `items`).
+    inbox: sled::Tree,
     /// How many items each source name has brought (`sources` shows it without reading them).
     counts: sled::Tree,
     links: sled::Tree,
@@ -131,7 +133,7 @@ impl Store {
         };
         let store = Store {
             items: tree("items")?,
-            unseen: tree("unseen")?,
+            inbox: tree("inbox")?,
             counts: tree("counts")?,
             links: tree("links")?,
             alike: tree("alike")?,
@@ -182,24 +184,23 @@ impl Store {
     }
 
     /// Applies `staged` batch by batch, in the order that keeps the store readable after a
-    /// crash between any two: link indexes, then the `unseen` keys being added, the items, the
-    /// `unseen` keys being dropped, the counts, the drafts and the meta keys.
+    /// crash between any two: link indexes, then the items, the counts, the drafts and the
+    /// meta keys. Only for writes that move no item between `inbox` and `items` (a crash
+    /// between the two would leave it in both, or in neither): those go `apply_atomically`.
     fn apply_in_order(&self, staged: Staged) -> Result<(), StoreError> {
         let Staged {
             links,
             alike,
-            index,
+            inbox,
             items,
-            unindex,
             counts,
             drafts,
             meta,
         } = staged;
         self.apply(&self.links, links)?;
         self.apply(&self.alike, alike)?;
-        self.apply(&self.unseen, index)?;
+        self.apply(&self.inbox, inbox)?;
         self.apply(&self.items, items)?;
-        self.apply(&self.unseen, unindex)?;
         self.apply(&self.counts, counts)?;
         self.apply(&self.drafts, drafts)?;
         self.apply(&self.meta, meta)
@@ -213,19 +214,18 @@ impl Store {
         let trees = (
             &self.links,
             &self.alike,
-            &self.unseen,
+            &self.inbox,
             &self.items,
             &self.counts,
             &self.drafts,
             &self.meta,
         );
         let result: Result<(), TransactionError<()>> =
-            trees.transaction(|(links, alike, unseen, items, counts, drafts, meta)| {
+            trees.transaction(|(links, alike, inbox, items, counts, drafts, meta)| {
                 links.apply_batch(&staged.links.batch)?;
                 alike.apply_batch(&staged.alike.batch)?;
-                unseen.apply_batch(&staged.index.batch)?;
+                inbox.apply_batch(&staged.inbox.batch)?;
                 items.apply_batch(&staged.items.batch)?;
-                unseen.apply_batch(&staged.unindex.batch)?;
                 counts.apply_batch(&staged.counts.batch)?;
                 drafts.apply_batch(&staged.drafts.batch)?;
                 meta.apply_batch(&staged.meta.batch)?;
@@ -249,11 +249,10 @@ impl Store {
 struct Staged {
     links: Writes,
     alike: Writes,
-    /// `unseen` keys added (before the items are written).
-    index: Writes,
+    /// Unseen items written, and items that stopped being unseen removed.
+    inbox: Writes,
+    /// Published and skipped items written, and items put back to unseen removed.
     items: Writes,
-    /// `unseen` keys dropped (after the items are written).
-    unindex: Writes,
     counts: Writes,
     drafts: Writes,
     meta: Writes,
@@ -486,37 +485,94 @@ mod tests {
     }
 
     #[test]
-    fn the_unseen_index_follows_every_state_change_and_is_built_for_old_stores() {
+    fn unseen_items_live_in_the_inbox_and_move_out_and_back() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("db");
-        {
-            let store = Store::open(&path).unwrap();
-            let items = [item("a", "https://a/1"), item("b", "https://a/2")];
-            store.upsert_items(&items).unwrap();
-            let keys = |s: &Store| {
-                s.unseen_items()
-                    .unwrap()
-                    .into_iter()
-                    .map(|i| i.key)
-                    .collect::<Vec<_>>()
-            };
-            assert_eq!(keys(&store), ["a", "b"]);
-            let mut published = store.item("a").unwrap().unwrap();
-            published.state = ItemState::Published;
-            store.put_items(&[published.clone()]).unwrap();
-            assert_eq!(keys(&store), ["b"]);
-            assert_eq!(store.unseen.len(), 1, "a published key leaves the index");
-            published.state = ItemState::Unseen;
-            store.put_items(&[published]).unwrap();
-            assert_eq!(keys(&store), ["a", "b"]);
-            // A store from before the index: no index, no mark that it was built.
-            store.unseen.clear().unwrap();
-            store.counts.clear().unwrap();
-            store.meta.remove("indexes_built").unwrap();
-            store.flush().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let items = [item("a", "https://a/1"), item("b", "https://a/2")];
+        store.upsert_items(&items).unwrap();
+        let keys = |s: &Store| {
+            s.unseen_items()
+                .unwrap()
+                .into_iter()
+                .map(|i| i.key)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(keys(&store), ["a", "b"]);
+        assert_eq!((store.inbox.len(), store.items.len()), (2, 0));
+        let mut published = store.item("a").unwrap().unwrap();
+        published.state = ItemState::Published;
+        store.put_items(&[published.clone()]).unwrap();
+        assert_eq!(keys(&store), ["b"]);
+        assert_eq!(
+            (store.inbox.len(), store.items.len()),
+            (1, 1),
+            "moved, not copied"
+        );
+        assert_eq!(
+            store.item("a").unwrap().unwrap().state,
+            ItemState::Published
+        );
+        assert_eq!(store.keys_with_prefix("", 5).unwrap(), ["a", "b"]);
+        assert_eq!(store.items().unwrap().len(), 2);
+        // Polled again, a published post stays where it is, untouched.
+        assert_eq!(store.upsert_items(&items).unwrap().unchanged, 2);
+        assert_eq!((store.inbox.len(), store.items.len()), (1, 1));
+        published.state = ItemState::Unseen;
+        store.put_items(&[published]).unwrap();
+        assert_eq!(keys(&store), ["a", "b"]);
+        assert_eq!((store.inbox.len(), store.items.len()), (2, 0));
+        // A post added by hand at publish time is published already: it goes to `items`.
+        let mut by_hand = item("h", "https://b/1");
+        by_hand.state = ItemState::Published;
+        store.upsert_items(&[by_hand]).unwrap();
+        assert_eq!((store.inbox.len(), store.items.len()), (2, 1));
+    }
+
+    /// A store from before `inbox` (every item in `items`, the unseen ones named by an `unseen`
+    /// index) or from before that index too: its unseen items move to `inbox` on opening.
+    #[test]
+    fn an_old_store_has_its_unseen_items_moved_to_the_inbox() {
+        for indexed in [true, false] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("db");
+            {
+                let store = Store::open(&path).unwrap();
+                let mut old = item("p", "https://a/0");
+                old.state = ItemState::Skipped;
+                for it in [item("a", "https://a/1"), item("b", "https://a/2"), old] {
+                    store.items.insert(it.key.as_bytes(), to_json(&it)).unwrap();
+                }
+                let index = store.db.open_tree("unseen").unwrap();
+                index.insert("a", "").unwrap();
+                index.insert("b", "").unwrap();
+                store.meta.remove("inbox_built").unwrap();
+                if !indexed {
+                    store.db.drop_tree("unseen").unwrap();
+                    store.meta.remove("indexes_built").unwrap();
+                }
+                store.flush().unwrap();
+            }
+            let reopened = Store::open(&path).unwrap();
+            let unseen: Vec<String> = reopened
+                .unseen_items()
+                .unwrap()
+                .into_iter()
+                .map(|i| i.key)
+                .collect();
+            assert_eq!(unseen, ["a", "b"], "indexed: {indexed}");
+            assert_eq!(reopened.items.len(), 1, "the skipped one stays");
+            assert!(!reopened
+                .db
+                .tree_names()
+                .iter()
+                .any(|n| n.as_ref() == b"unseen"));
+            assert_eq!(
+                reopened.item("p").unwrap().unwrap().state,
+                ItemState::Skipped
+            );
+            if !indexed {
+                assert_eq!(reopened.item_counts().unwrap()["A"], 3);
+            }
         }
-        let reopened = Store::open(&path).unwrap();
-        assert_eq!(reopened.unseen_items().unwrap().len(), 2);
-        assert_eq!(reopened.item_counts().unwrap()["A"], 2);
     }
 }
