@@ -22,6 +22,7 @@ use crate::item::{Item, ItemState};
 
 use serde::Serialize;
 
+use super::filter::KeyFilter;
 use super::{to_json, Meta, Staged, Store, StoreError, Writes};
 
 /// Writes `items` into the tree their state belongs in, and removes them from the other: a
@@ -34,6 +35,7 @@ fn stage_items(staged: &mut Staged, items: &[&Item]) {
             staged.items.remove(key);
         } else {
             staged.items.insert(key, to_json(item));
+            staged.filter_keys.push(key.to_vec());
             staged.inbox.remove(key);
         }
     }
@@ -41,11 +43,13 @@ fn stage_items(staged: &mut Staged, items: &[&Item]) {
 
 /// Writes an item that is in neither tree, or in the one its state belongs in already.
 fn stage_stored(staged: &mut Staged, item: &Item) {
-    let tree = match item.state {
-        ItemState::Unseen => &mut staged.inbox,
-        _ => &mut staged.items,
-    };
-    tree.insert(item.key.as_bytes(), to_json(item));
+    let key = item.key.as_bytes();
+    if item.state == ItemState::Unseen {
+        staged.inbox.insert(key, to_json(item));
+    } else {
+        staged.items.insert(key, to_json(item));
+        staged.filter_keys.push(key.to_vec());
+    }
 }
 
 /// What storing one batch of extracted items did.
@@ -91,11 +95,13 @@ impl Store {
         let mut pending_links: HashMap<LinkKey, String> = HashMap::new();
         let mut reports = Vec::with_capacity(groups.len());
         let mut new_by_source: BTreeMap<&str, u64> = BTreeMap::new();
+        let filter = self.key_filter()?;
         for group in groups {
             let mut report = Upsert::default();
             for incoming in group.iter() {
                 let link = LinkKey::of(&incoming.link);
-                let Some(old) = self.lookup(incoming, &link, &pending_items, &pending_links)?
+                let Some(old) =
+                    self.lookup(incoming, &link, &pending_items, &pending_links, &filter)?
                 else {
                     pending_links.insert(link, incoming.key.clone());
                     pending_items.insert(incoming.key.clone(), Cow::Borrowed(incoming));
@@ -149,22 +155,31 @@ impl Store {
         link: &LinkKey,
         pending_items: &HashMap<String, Cow<'_, Item>>,
         pending_links: &HashMap<LinkKey, String>,
+        filter: &KeyFilter,
     ) -> Result<Option<Item>, StoreError> {
-        let by_key = |key: &str| -> Result<Option<Item>, StoreError> {
-            if let Some(item) = pending_items.get(key) {
-                return Ok(Some(item.as_ref().clone()));
-            }
-            self.item(key)
-        };
-        if let Some(item) = by_key(&incoming.key)? {
+        let pending = |key: &str| pending_items.get(key).map(|i| i.as_ref().clone());
+        // By key: `items` is read only when its filter says the key may be there.
+        if let Some(item) = pending(&incoming.key) {
             return Ok(Some(item));
+        }
+        let key = incoming.key.as_bytes();
+        if let Some(v) = self.inbox.get(key).map_err(|e| self.io(e))? {
+            return Ok(Some(self.decode("inbox", &v)?));
+        }
+        if filter.may_contain(key) {
+            if let Some(v) = self.items.get(key).map_err(|e| self.io(e))? {
+                return Ok(Some(self.decode("items", &v)?));
+            }
         }
         let key = match pending_links.get(link) {
             Some(k) => Some(k.clone()),
             None => self.key_for(&incoming.link, link)?,
         };
         match key {
-            Some(k) => by_key(&k),
+            Some(k) => match pending(&k) {
+                Some(item) => Ok(Some(item)),
+                None => self.item(&k),
+            },
             None => Ok(None),
         }
     }

@@ -17,6 +17,7 @@ use serde::{de::DeserializeOwned, Serialize};
 
 mod codes;
 mod drafts;
+mod filter;
 mod items;
 mod meta;
 mod sources;
@@ -75,6 +76,9 @@ pub struct Store {
     /// apart from the published and skipped ones (`items`), which only grow by a publish or a
     /// skip (see `items`).
     inbox: sled::Tree,
+    /// A Bloom filter of the keys in `items` (see `filter`), and the copy read of it.
+    filter: sled::Tree,
+    key_filter: Arc<Mutex<Option<filter::KeyFilter>>>,
     /// How many items each source name has brought (`sources` shows it without reading them).
     counts: sled::Tree,
     links: sled::Tree,
@@ -134,6 +138,8 @@ impl Store {
         let store = Store {
             items: tree("items")?,
             inbox: tree("inbox")?,
+            filter: tree("filter")?,
+            key_filter: Arc::new(Mutex::new(None)),
             counts: tree("counts")?,
             links: tree("links")?,
             alike: tree("alike")?,
@@ -196,7 +202,13 @@ impl Store {
             counts,
             drafts,
             meta,
+            filter_keys,
         } = staged;
+        // The filter first: it must hold every key in `items` (see `filter`).
+        if let Some((f, writes)) = self.filter_with(&filter_keys)? {
+            self.apply(&self.filter, writes)?;
+            self.filter_written(f);
+        }
         self.apply(&self.links, links)?;
         self.apply(&self.alike, alike)?;
         self.apply(&self.inbox, inbox)?;
@@ -211,7 +223,11 @@ impl Store {
     fn apply_atomically(&self, staged: Staged) -> Result<(), StoreError> {
         use sled::transaction::{ConflictableTransactionError, TransactionError};
         use sled::Transactional;
+        let filter = self.filter_with(&staged.filter_keys)?;
+        let no_filter = Writes::default();
+        let filter_writes = filter.as_ref().map_or(&no_filter, |(_, w)| w);
         let trees = (
+            &self.filter,
             &self.links,
             &self.alike,
             &self.inbox,
@@ -220,8 +236,9 @@ impl Store {
             &self.drafts,
             &self.meta,
         );
-        let result: Result<(), TransactionError<()>> =
-            trees.transaction(|(links, alike, inbox, items, counts, drafts, meta)| {
+        let result: Result<(), TransactionError<()>> = trees.transaction(
+            |(filter, links, alike, inbox, items, counts, drafts, meta)| {
+                filter.apply_batch(&filter_writes.batch)?;
                 links.apply_batch(&staged.links.batch)?;
                 alike.apply_batch(&staged.alike.batch)?;
                 inbox.apply_batch(&staged.inbox.batch)?;
@@ -230,11 +247,16 @@ impl Store {
                 drafts.apply_batch(&staged.drafts.batch)?;
                 meta.apply_batch(&staged.meta.batch)?;
                 Ok::<(), ConflictableTransactionError<()>>(())
-            });
+            },
+        );
         result.map_err(|e| match e {
             TransactionError::Storage(e) => self.io(e),
             TransactionError::Abort(()) => unreachable!("the transaction never aborts"),
-        })
+        })?;
+        if let Some((f, _)) = filter {
+            self.filter_written(f);
+        }
+        Ok(())
     }
 
     /// Forces everything written so far to disk.
@@ -253,6 +275,8 @@ struct Staged {
     inbox: Writes,
     /// Published and skipped items written, and items put back to unseen removed.
     items: Writes,
+    /// The keys written to `items`, for its filter.
+    filter_keys: Vec<Vec<u8>>,
     counts: Writes,
     drafts: Writes,
     meta: Writes,
@@ -526,6 +550,39 @@ mod tests {
         by_hand.state = ItemState::Published;
         store.upsert_items(&[by_hand]).unwrap();
         assert_eq!((store.inbox.len(), store.items.len()), (2, 1));
+    }
+
+    /// A published post whose feed changed its link is found by key, through the filter of
+    /// `items`' keys: after a reopen (the filter read back), and in a store that had no filter.
+    #[test]
+    fn a_published_post_is_found_by_key_through_the_filter() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        {
+            let store = Store::open(&path).unwrap();
+            store.upsert_items(&[item("k1", "https://a/1")]).unwrap();
+            let mut published = store.item("k1").unwrap().unwrap();
+            published.state = ItemState::Published;
+            store.put_items(&[published]).unwrap();
+        }
+        let moved = |store: &Store, link: &str| {
+            let r = store.upsert_items(&[item("k1", link)]).unwrap();
+            assert_eq!((r.new, r.unchanged), (0, 1), "{link}");
+            assert_eq!(
+                store.item("k1").unwrap().unwrap().state,
+                ItemState::Published
+            );
+        };
+        {
+            let store = Store::open(&path).unwrap();
+            moved(&store, "https://b/1");
+            store.filter.clear().unwrap();
+            store.flush().unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        moved(&store, "https://c/1");
+        assert!(store.key_filter().unwrap().may_contain(b"k1"));
+        assert!(!store.key_filter().unwrap().may_contain(b"not there"));
     }
 
     /// A store from before `inbox` (every item in `items`, the unseen ones named by an `unseen`
