@@ -623,6 +623,20 @@ mod tests {
         assert_eq!(a.roundup.unwrap().date.format("%m-%d").to_string(), "06-01");
     }
 
+    /// Put back before the draft was written, shown in it and deleted by the editor: the
+    /// deletion is the newer word, and the post is skipped.
+    #[test]
+    fn a_post_put_back_before_its_draft_and_deleted_from_it_is_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        let (store, file) = setup(dir.path(), &format!("{}{}", block("a"), block("b")));
+        set_state(&cfg(), &store, &["c".into()], ItemState::Skipped, false).unwrap();
+        set_state(&cfg(), &store, &["c".into()], ItemState::Unseen, false).unwrap();
+        assert!(store.item("c").unwrap().unwrap().returned.is_some());
+        let r = run(&cfg(), &store, &file, t(30)).unwrap();
+        assert_eq!((r.published, r.skipped), (2, 1));
+        assert_eq!(state(&store, "c"), ItemState::Skipped);
+    }
+
     #[test]
     fn bad_front_matter_names_the_file_and_the_problem() {
         let dir = tempfile::tempdir().unwrap();

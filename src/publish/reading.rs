@@ -60,7 +60,9 @@ impl<'a> Reading<'a> {
                 })
     }
 
-    fn decide(&mut self, item: Item, keep: bool) {
+    /// `put_back`: an `unskip` made after this file was last published, which a file that
+    /// does not show the post does not undo.
+    fn decide(&mut self, item: Item, keep: bool, put_back: bool) {
         if !self.seen.insert(item.key.clone()) {
             return;
         }
@@ -73,8 +75,10 @@ impl<'a> Reading<'a> {
             }
             return;
         }
-        // Put back with `unskip` since: a file that does not show it does not skip it again.
-        if !keep && item.returned.is_some() {
+        // Put back with `unskip` since the file was published: a file that does not show it
+        // does not skip it again. (Put back before, and deleted from a draft that showed it,
+        // it is skipped like any other.)
+        if !keep && put_back {
             return;
         }
         if keep && item.state == ItemState::Skipped {
@@ -112,7 +116,8 @@ impl<'a> Reading<'a> {
                     || page.has_link(&d.link)
                     || page.has_link(&d.printed_link)
                     || page.has_title_line(&item.title);
-                self.decide(item, keep);
+                let put_back = put_back_since(&item, rec);
+                self.decide(item, keep, put_back);
             }
         }
         Ok(())
@@ -134,7 +139,8 @@ impl<'a> Reading<'a> {
                 .as_ref()
                 .is_some_and(|r| r.draft.as_deref() == Some(rec.id.as_str()));
             if ours && item.state == ItemState::Published {
-                self.decide(item, false);
+                let put_back = put_back_since(&item, rec);
+                self.decide(item, false, put_back);
             }
         }
         Ok(())
@@ -156,7 +162,7 @@ impl<'a> Reading<'a> {
             let target = crate::shorten::builtin_target(&cfg.shortener, store, &l.url)?;
             let link = target.as_deref().unwrap_or(&l.url);
             if let Some(item) = store.find_item(link)? {
-                self.decide(item, true);
+                self.decide(item, true, false);
                 continue;
             }
             let line = lines.get(l.line).copied().unwrap_or("");
@@ -260,6 +266,14 @@ fn author_after_link(line: Option<&str>) -> String {
                 .to_owned()
         })
         .unwrap_or_default()
+}
+
+/// Whether `item` was put back with `unskip` after the file of `rec` was last published.
+fn put_back_since(item: &Item, rec: &DraftRecord) -> bool {
+    match (item.returned, rec.published) {
+        (Some(returned), Some(published)) => returned > published,
+        _ => false,
+    }
 }
 
 pub(super) fn hand_item(h: &HandAdded, roundup: &RoundupRef, now: DateTime<Utc>) -> Item {
