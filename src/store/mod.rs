@@ -60,6 +60,53 @@ fn sled_message(e: &sled::Error) -> String {
     }
 }
 
+fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
+    // sled 0.34 reports a held lock as an `Other` I/O error whose text is the only sign of it
+    // (sled/src/config.rs); `WouldBlock` is what the lock call itself gives.
+    sled::Config::new()
+        .path(path)
+        .cache_capacity(CACHE_BYTES)
+        .open()
+        .map_err(|e| match e {
+            sled::Error::Io(ref io)
+                if io.kind() == std::io::ErrorKind::WouldBlock
+                    || io.to_string().contains("could not acquire lock") =>
+            {
+                StoreError::Locked {
+                    path: path.to_owned(),
+                }
+            }
+            cause => StoreError::Open {
+                path: path.to_owned(),
+                cause,
+            },
+        })
+}
+
+/// Removes the `snap.*.generating` files of `path`, and says how many there were. sled 0.34
+/// writes its snapshot to such a file when it opens a store, then renames it; a process killed
+/// in between leaves it, and sled then reads it as the newest snapshot and reports the store
+/// corrupt (spacejam/sled#1527). It is only ever half a snapshot: sled rebuilds it from its log.
+/// Called after sled refused the store as corrupt, having held its lock.
+fn remove_unfinished_snapshots(path: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(path) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.")
+            && name.ends_with(".generating")
+            && std::fs::remove_file(entry.path()).is_ok()
+        {
+            tracing::warn!(store = %path.display(), file = %name, "removed a snapshot a stopped process left unfinished");
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// What sled may keep of the store in memory (its default is 1 GiB): a daemon running for
 /// years stays this size; a poll or a draft reads what it needs from the OS's file cache.
 const CACHE_BYTES: u64 = 32 << 20;
@@ -109,26 +156,13 @@ impl Store {
                 })?;
             }
         }
-        // sled 0.34 reports a held lock as an `Other` I/O error whose text is the only sign of
-        // it (sled/src/config.rs); `WouldBlock` is what the lock call itself gives.
-        let db = sled::Config::new()
-            .path(path)
-            .cache_capacity(CACHE_BYTES)
-            .open()
-            .map_err(|e| match e {
-                sled::Error::Io(ref io)
-                    if io.kind() == std::io::ErrorKind::WouldBlock
-                        || io.to_string().contains("could not acquire lock") =>
-                {
-                    StoreError::Locked {
-                        path: path.to_owned(),
-                    }
-                }
-                cause => StoreError::Open {
-                    path: path.to_owned(),
-                    cause,
-                },
-            })?;
+        let db = match open_sled(path) {
+            Err(StoreError::Open {
+                cause: sled::Error::Corruption { .. },
+                ..
+            }) if remove_unfinished_snapshots(path) > 0 => open_sled(path)?,
+            opened => opened?,
+        };
         let tree = |name: &str| {
             db.open_tree(name).map_err(|cause| StoreError::Open {
                 path: path.to_owned(),
@@ -550,6 +584,26 @@ mod tests {
         by_hand.state = ItemState::Published;
         store.upsert_items(&[by_hand]).unwrap();
         assert_eq!((store.inbox.len(), store.items.len()), (2, 1));
+    }
+
+    /// A process killed while sled wrote its snapshot leaves `snap.*.generating`, which sled
+    /// 0.34 then reads as the newest snapshot: the store opens all the same, as it was.
+    #[test]
+    fn a_snapshot_left_unfinished_by_a_killed_process_does_not_stop_the_store_opening() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        {
+            let store = Store::open(&path).unwrap();
+            store.upsert_items(&[item("k1", "https://a/1")]).unwrap();
+            store.flush().unwrap();
+        }
+        drop(Store::open(&path).unwrap()); // a snapshot written, as every open after a write
+        for half in ["", "half a snapshot"] {
+            std::fs::write(path.join("snap.FFFFFFFFFFFFFFFF.generating"), half).unwrap();
+            let store = Store::open(&path).unwrap();
+            assert_eq!(store.item("k1").unwrap().unwrap().link, "https://a/1");
+            assert!(!path.join("snap.FFFFFFFFFFFFFFFF.generating").exists());
+        }
     }
 
     /// A published post whose feed changed its link is found by key, through the filter of
