@@ -1,8 +1,9 @@
 //! The items, in two trees by state: `inbox` (key -> Item) for the unseen ones and `items`
-//! for the published and skipped ones; and the two link indexes that find an item again: `alike` (the comparable form of an http(s)
-//! link, see `extract::link::comparable` -> key) and `links` (any other link as written; stores
-//! made before this kept every link there too, and it is still read first). One entry per link:
-//! each is a sled insert on the cold path. Polls upsert here; draft, publish and skip replace.
+//! for the published and skipped ones; and the two link indexes that find an item again:
+//! `alike` (the comparable form of an http(s) link, see `extract::link::comparable` -> key) and
+//! `links` (any other link as written; stores made before this kept every link there too, and
+//! it is still read first). One entry per link: each is a sled insert on the cold path. Polls
+//! upsert here; publish, skip and unskip replace.
 //!
 //! `counts` keeps how many items each source name brought, added to as new items are stored
 //! (after them: a crash in between undercounts by a poll's worth, a figure shown, never used).
