@@ -139,8 +139,8 @@ impl<'a> Reading<'a> {
                 .as_ref()
                 .is_some_and(|r| r.draft.as_deref() == Some(rec.id.as_str()));
             if ours && item.state == ItemState::Published {
-                let put_back = put_back_since(&item, rec);
-                self.decide(item, false, put_back);
+                // Published: never put back (an unskip makes it unseen).
+                self.decide(item, false, false);
             }
         }
         Ok(())

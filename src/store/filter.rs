@@ -8,6 +8,8 @@
 //! wrong "maybe" (about 1 in 100 when full) costs one read. When it fills, it is made again,
 //! twice the size, from the keys in `items`.
 
+use std::sync::Arc;
+
 use super::{Store, StoreError, Writes};
 
 /// Bits per key and hash functions: about one wrong "maybe" in a hundred at capacity.
@@ -90,15 +92,16 @@ impl KeyFilter {
 }
 
 impl Store {
-    /// The filter of `items`' keys, read once and kept; made from the keys in `items` when the
-    /// store has none (a store made before it) or what it has cannot be read.
-    pub(super) fn key_filter(&self) -> Result<KeyFilter, StoreError> {
+    /// The filter of `items`' keys, read once and kept (shared, not copied: it is 2.5 MB for a
+    /// million posts); made from the keys in `items` when the store has none (a store made
+    /// before it) or what it has cannot be read.
+    pub(super) fn key_filter(&self) -> Result<Arc<KeyFilter>, StoreError> {
         let mut cached = self
             .key_filter
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(f) = cached.as_ref() {
-            return Ok(f.clone());
+            return Ok(Arc::clone(f));
         }
         let stored = self.filter.get(KEY).map_err(|e| self.io(e))?;
         let filter = match stored.as_deref().and_then(KeyFilter::from_bytes) {
@@ -111,7 +114,8 @@ impl Store {
                 f
             }
         };
-        *cached = Some(filter.clone());
+        let filter = Arc::new(filter);
+        *cached = Some(Arc::clone(&filter));
         Ok(filter)
     }
 
@@ -137,7 +141,7 @@ impl Store {
         if keys.is_empty() {
             return Ok(None);
         }
-        let mut filter = self.key_filter()?;
+        let mut filter = KeyFilter::clone(&*self.key_filter()?);
         if filter.keys + keys.len() as u64 > filter.capacity {
             filter = self.filter_of_items(keys)?;
         } else {
@@ -155,7 +159,7 @@ impl Store {
         *self
             .key_filter
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(filter);
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Arc::new(filter));
     }
 }
 

@@ -163,14 +163,8 @@ impl Store {
         if let Some(item) = pending(&incoming.key) {
             return Ok(Some(item));
         }
-        let key = incoming.key.as_bytes();
-        if let Some(v) = self.inbox.get(key).map_err(|e| self.io(e))? {
-            return Ok(Some(self.decode("inbox", &v)?));
-        }
-        if filter.may_contain(key) {
-            if let Some(v) = self.items.get(key).map_err(|e| self.io(e))? {
-                return Ok(Some(self.decode("items", &v)?));
-            }
+        if let Some(item) = self.stored(&incoming.key, Some(filter))? {
+            return Ok(Some(item));
         }
         let key = match pending_links.get(link) {
             Some(k) => Some(k.clone()),
@@ -186,10 +180,20 @@ impl Store {
     }
 
     pub fn item(&self, key: &str) -> Result<Option<Item>, StoreError> {
-        if let Some(v) = self.inbox.get(key.as_bytes()).map_err(|e| self.io(e))? {
+        self.stored(key, None)
+    }
+
+    /// The item stored under `key`: in `inbox`, else in `items` (read only when `filter`, if
+    /// given, says the key may be there).
+    fn stored(&self, key: &str, filter: Option<&KeyFilter>) -> Result<Option<Item>, StoreError> {
+        let key = key.as_bytes();
+        if let Some(v) = self.inbox.get(key).map_err(|e| self.io(e))? {
             return Ok(Some(self.decode("inbox", &v)?));
         }
-        match self.items.get(key.as_bytes()).map_err(|e| self.io(e))? {
+        if !filter.is_none_or(|f| f.may_contain(key)) {
+            return Ok(None);
+        }
+        match self.items.get(key).map_err(|e| self.io(e))? {
             Some(v) => Ok(Some(self.decode("items", &v)?)),
             None => Ok(None),
         }

@@ -125,7 +125,7 @@ pub struct Store {
     inbox: sled::Tree,
     /// A Bloom filter of the keys in `items` (see `filter`), and the copy read of it.
     filter: sled::Tree,
-    key_filter: Arc<Mutex<Option<filter::KeyFilter>>>,
+    key_filter: Arc<Mutex<Option<Arc<filter::KeyFilter>>>>,
     /// How many items each source name has brought (`sources` shows it without reading them).
     counts: sled::Tree,
     links: sled::Tree,
