@@ -303,7 +303,7 @@ fn draft(bencher: Bencher, unseen: usize) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("a runtime");
-    let shortener = Shortener::new(&cfg.shortener, store.clone(), reqwest::Client::new())
+    let shortener = Shortener::new(&cfg.shortener, store.clone(), || Ok(reqwest::Client::new()))
         .expect("the builtin shortener");
     let opts = DraftOptions {
         out: Output::Stdout,

@@ -3,7 +3,7 @@
 //! outcome is a value (`FetchOutcome`) the poll records against the source.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use reqwest::header::{self, HeaderMap, HeaderValue};
@@ -115,37 +115,53 @@ impl FetchError {
 
 /// The shared client plus the per-host semaphores.
 pub struct Fetcher {
-    client: reqwest::Client,
+    /// Built on first use: building it reads the system's root certificates, a few
+    /// milliseconds that a command which fetches nothing (`items`, `draft --no-poll`) does not
+    /// pay, and that one which does spends while the store opens (`warm_up`).
+    client: OnceLock<Result<reqwest::Client, String>>,
     cfg: HttpConfig,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
 }
 
 impl Fetcher {
-    pub fn new(cfg: &HttpConfig) -> Result<Fetcher, FetchError> {
-        let mut headers = HeaderMap::new();
-        headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT));
-        let client = reqwest::Client::builder()
-            .user_agent(cfg.user_agent.clone())
-            .default_headers(headers)
-            .connect_timeout(cfg.connect_timeout)
-            .timeout(cfg.timeout)
-            .redirect(reqwest::redirect::Policy::none())
-            .pool_max_idle_per_host(cfg.per_host)
-            .gzip(true)
-            .brotli(true)
-            .deflate(true)
-            .build()
-            .map_err(|e| FetchError::Other(crate::errors::chain(&e)))?;
-        Ok(Fetcher {
-            client,
+    pub fn new(cfg: &HttpConfig) -> Fetcher {
+        Fetcher {
+            client: OnceLock::new(),
             cfg: cfg.clone(),
             hosts: Mutex::new(HashMap::new()),
-        })
+        }
     }
 
-    /// The underlying client, for other HTTP users (the YOURLS shortener).
-    pub fn client(&self) -> &reqwest::Client {
-        &self.client
+    /// Builds the client now, if it is not built yet (from another thread, say).
+    pub fn warm_up(&self) {
+        let _ = self.client();
+    }
+
+    /// The underlying client, for other HTTP users (the YOURLS shortener). An `Err` (its TLS
+    /// set-up failed) is the same every time it is asked for.
+    pub fn client(&self) -> Result<&reqwest::Client, FetchError> {
+        let built = self.client.get_or_init(|| {
+            let mut headers = HeaderMap::new();
+            headers.insert(header::ACCEPT, HeaderValue::from_static(ACCEPT));
+            reqwest::Client::builder()
+                .user_agent(self.cfg.user_agent.clone())
+                .default_headers(headers)
+                .connect_timeout(self.cfg.connect_timeout)
+                .timeout(self.cfg.timeout)
+                .redirect(reqwest::redirect::Policy::none())
+                .pool_max_idle_per_host(self.cfg.per_host)
+                .gzip(true)
+                .brotli(true)
+                .deflate(true)
+                .build()
+                .map_err(|e| {
+                    format!(
+                        "cannot set up the HTTP client: {}",
+                        crate::errors::chain(&e)
+                    )
+                })
+        });
+        built.as_ref().map_err(|e| FetchError::Other(e.clone()))
     }
 
     fn host_permit(&self, url: &Url) -> Arc<Semaphore> {
@@ -210,7 +226,11 @@ impl Fetcher {
         let mut hops = 0;
         loop {
             let moved_to = (all_permanent && hops > 0).then(|| url.clone());
-            let resp = match self.request(&url, validators).send().await {
+            let request = match self.request(&url, validators) {
+                Ok(r) => r,
+                Err(e) => return failed(e, None, None),
+            };
+            let resp = match request.send().await {
                 Ok(r) => r,
                 Err(e) => return failed(self.classify(&e), None, moved_to),
             };
@@ -240,15 +260,19 @@ impl Fetcher {
     }
 
     /// A GET of `url`, conditional when there are validators.
-    fn request(&self, url: &Url, validators: &Validators) -> reqwest::RequestBuilder {
-        let mut req = self.client.get(url.clone());
+    fn request(
+        &self,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<reqwest::RequestBuilder, FetchError> {
+        let mut req = self.client()?.get(url.clone());
         if let Some(etag) = &validators.etag {
             req = req.header(header::IF_NONE_MATCH, etag);
         }
         if let Some(lm) = &validators.last_modified {
             req = req.header(header::IF_MODIFIED_SINCE, lm);
         }
-        req
+        Ok(req)
     }
 
     /// What a response that is not a redirect means: not modified, gone, an error status (with

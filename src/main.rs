@@ -4,6 +4,7 @@
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clap::Parser as _;
@@ -105,12 +106,23 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         {
             return review(cfg, *listen, *allow_remote, wait, cli.quiet).await;
         }
+        // A command that fetches has its HTTP client built (the system's root certificates
+        // read) on a thread of its own while the store opens.
+        let fetcher = Arc::new(roundup::fetch::Fetcher::new(&cfg.http));
+        if fetches(&cli.command) {
+            let early = fetcher.clone();
+            std::thread::spawn(move || early.warm_up());
+        }
         let reply = match open_store(&cfg, wait, cli.quiet).await? {
             Some(store) => {
-                let mut env = Env::new(cfg, store)?;
+                let mut env = Env::with_fetcher(cfg, store, fetcher);
                 env.progress =
                     std::io::stderr().is_terminal() && !cli.quiet && !wants_json(&cli.command);
-                let reply = commands::execute(&cli.command, &env).await?;
+                let (command, on_worker) = (cli.command.clone(), env.clone());
+                let reply =
+                    tokio::spawn(async move { commands::execute(&command, &on_worker).await })
+                        .await
+                        .unwrap_or_else(|join| std::panic::resume_unwind(join.into_panic()))?;
                 env.store.flush()?;
                 reply
             }
@@ -198,7 +210,8 @@ async fn review(
 /// `roundup check`: no store, so it never waits for one. Exit 2 when a source fails.
 async fn check(cfg: &Config, source: Option<&str>, quiet: bool) -> anyhow::Result<i32> {
     let sources = roundup::cli::check::pick(cfg, source)?;
-    let fetcher = roundup::fetch::Fetcher::new(&cfg.http)?;
+    let fetcher = roundup::fetch::Fetcher::new(&cfg.http);
+    fetcher.client()?;
     let now = chrono::Utc::now();
     let mut code = 0;
     for s in sources {
@@ -243,6 +256,14 @@ async fn open_store(cfg: &Config, wait: Duration, quiet: bool) -> anyhow::Result
             Err(e) => return Err(e.into()),
         }
     }
+}
+
+/// Whether the command fetches feeds.
+fn fetches(cmd: &Command) -> bool {
+    matches!(
+        cmd,
+        Command::Poll { .. } | Command::Draft { no_poll: false, .. }
+    )
 }
 
 fn wants_json(cmd: &Command) -> bool {

@@ -21,6 +21,9 @@ pub enum ShortenError {
         "the yourls shortener needs shortener.api_url (like \"https://tm3.org/yourls-api.php\")"
     )]
     MissingApiUrl,
+    /// The HTTP client the yourls shortener calls through could not be set up.
+    #[error("{0}")]
+    Client(String),
 }
 
 /// The link a draft prints for a post, and why it is the full link when shortening failed.
@@ -68,7 +71,7 @@ impl Shortener {
     pub fn new(
         cfg: &ShortenerConfig,
         store: Store,
-        client: reqwest::Client,
+        client: impl FnOnce() -> Result<reqwest::Client, String>,
     ) -> Result<Shortener, ShortenError> {
         let kind = match cfg.kind {
             ShortenerKind::None => Kind::None,
@@ -87,7 +90,7 @@ impl Shortener {
                         var: cfg.signature_env.clone(),
                     })?;
                 Kind::Yourls {
-                    client,
+                    client: client().map_err(ShortenError::Client)?,
                     api_url,
                     signature,
                     timeout: cfg.timeout,
@@ -283,8 +286,10 @@ mod tests {
     #[tokio::test]
     async fn builtin_gives_the_same_code_to_the_same_url() {
         let (_dir, store) = store();
-        let s =
-            Shortener::new(&cfg(ShortenerKind::Builtin), store, reqwest::Client::new()).unwrap();
+        let s = Shortener::new(&cfg(ShortenerKind::Builtin), store, || {
+            Ok(reqwest::Client::new())
+        })
+        .unwrap();
         assert_eq!(s.stored("https://a/1"), None);
         assert_eq!(s.link("https://a/1").await.link, "http://tm3.org/6e");
         assert_eq!(s.link("https://a/2").await.link, "http://tm3.org/6f");
@@ -298,7 +303,10 @@ mod tests {
     #[tokio::test]
     async fn none_gives_full_links() {
         let (_dir, store) = store();
-        let s = Shortener::new(&cfg(ShortenerKind::None), store, reqwest::Client::new()).unwrap();
+        let s = Shortener::new(&cfg(ShortenerKind::None), store, || {
+            Ok(reqwest::Client::new())
+        })
+        .unwrap();
         let out = s.link("https://a/1").await;
         assert_eq!(out, Shortened::full("https://a/1", None));
         assert_eq!(s.stored("https://a/1"), None);
@@ -309,7 +317,7 @@ mod tests {
         let (_dir, store) = store();
         let mut c = cfg(ShortenerKind::Yourls);
         c.api_url = Some("http://127.0.0.1:9/yourls-api.php".parse().unwrap());
-        let err = Shortener::new(&c, store, reqwest::Client::new()).unwrap_err();
+        let err = Shortener::new(&c, store, || Ok(reqwest::Client::new())).unwrap_err();
         assert!(
             err.to_string().contains("ROUNDUP_TEST_NO_SUCH_VARIABLE"),
             "{err}"

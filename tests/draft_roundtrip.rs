@@ -88,7 +88,8 @@ async fn draft_publish_draft_shows_only_what_is_new() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path());
     let store = Store::open(&cfg.store.path).unwrap();
-    let shortener = Shortener::new(&cfg.shortener, store.clone(), reqwest::Client::new()).unwrap();
+    let shortener =
+        Shortener::new(&cfg.shortener, store.clone(), || Ok(reqwest::Client::new())).unwrap();
 
     let a = item("a", "Deploying the new OpenStack EC2 API project", at(5, 1));
     let b = item("b", "Containers and the CERN cloud", at(5, 2));
@@ -236,7 +237,8 @@ async fn an_empty_window_still_writes_a_valid_post() {
     let dir = tempfile::tempdir().unwrap();
     let cfg = config(dir.path());
     let store = Store::open(&cfg.store.path).unwrap();
-    let shortener = Shortener::new(&cfg.shortener, store.clone(), reqwest::Client::new()).unwrap();
+    let shortener =
+        Shortener::new(&cfg.shortener, store.clone(), || Ok(reqwest::Client::new())).unwrap();
     let out = dir.path().join("out.md");
     let opts = DraftOptions {
         since: None,

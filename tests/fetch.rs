@@ -21,7 +21,7 @@ fn url(addr: std::net::SocketAddr, path: &str) -> Url {
 }
 
 async fn fetch(addr: std::net::SocketAddr, path: &str, v: &Validators) -> FetchOutcome {
-    let fetcher = Fetcher::new(&common::http_config()).unwrap();
+    let fetcher = Fetcher::new(&common::http_config());
     fetcher.fetch(&url(addr, path), v).await
 }
 
@@ -187,7 +187,6 @@ async fn hanging_server_times_out() {
     cfg.retries = 0;
     let started = std::time::Instant::now();
     let out = Fetcher::new(&cfg)
-        .unwrap()
         .fetch(&url(addr, "/feed"), &Validators::default())
         .await;
     assert!(matches!(failure(out).error, FetchError::Timeout(_)));
@@ -213,7 +212,6 @@ async fn a_timeout_is_tried_again_once_only_whatever_the_retries() {
     cfg.timeout = Duration::from_millis(200);
     cfg.retries = 3;
     let out = Fetcher::new(&cfg)
-        .unwrap()
         .fetch(&url(addr, "/feed"), &Validators::default())
         .await;
     assert!(matches!(failure(out).error, FetchError::Timeout(_)));
@@ -300,7 +298,7 @@ async fn gzip_without_content_encoding_is_inflated_within_max_body() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("feed.xml.gz");
     std::fs::write(&file, gzip(FEED.as_bytes())).unwrap();
-    let fetcher = Fetcher::new(&common::http_config()).unwrap();
+    let fetcher = Fetcher::new(&common::http_config());
     let local = Url::from_file_path(&file).unwrap();
     let FetchOutcome::Fetched(f) = fetcher.fetch(&local, &Validators::default()).await else {
         panic!("the file is read")
@@ -387,7 +385,6 @@ async fn refused_connection_names_the_cause() {
     let mut cfg = common::http_config();
     cfg.retries = 0;
     let out = Fetcher::new(&cfg)
-        .unwrap()
         .fetch(&url(addr, "/feed"), &Validators::default())
         .await;
     let msg = failure(out).error.to_string();
@@ -399,7 +396,7 @@ async fn file_sources_are_read_and_unchanged_files_not_modified() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("feed.xml");
     std::fs::write(&path, FEED).unwrap();
-    let fetcher = Fetcher::new(&common::http_config()).unwrap();
+    let fetcher = Fetcher::new(&common::http_config());
     let u = Url::from_file_path(&path).unwrap();
     let FetchOutcome::Fetched(f) = fetcher.fetch(&u, &Validators::default()).await else {
         panic!()

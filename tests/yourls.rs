@@ -143,7 +143,7 @@ impl Server {
             signature_env: var.into(),
             timeout,
         };
-        Shortener::new(&cfg, self.store.clone(), reqwest::Client::new()).unwrap()
+        Shortener::new(&cfg, self.store.clone(), || Ok(reqwest::Client::new())).unwrap()
     }
 
     fn calls(&self) -> usize {
@@ -235,7 +235,7 @@ async fn a_wrong_signature_is_a_warning_quoting_yourls() {
         signature_env: "ROUNDUP_TEST_YOURLS_BAD".into(),
         timeout: Duration::from_secs(5),
     };
-    let s = Shortener::new(&cfg, server.store.clone(), reqwest::Client::new()).unwrap();
+    let s = Shortener::new(&cfg, server.store.clone(), || Ok(reqwest::Client::new())).unwrap();
     let out = s.link(POST).await;
     assert_eq!(out.link, POST);
     assert!(out.warning.unwrap().contains("Please log in"));
@@ -273,7 +273,10 @@ async fn a_draft_stops_asking_after_three_failures_in_a_row() {
         })
         .collect();
     server.store.upsert_items(&items).unwrap();
-    let s = Shortener::new(&cfg.shortener, server.store.clone(), reqwest::Client::new()).unwrap();
+    let s = Shortener::new(&cfg.shortener, server.store.clone(), || {
+        Ok(reqwest::Client::new())
+    })
+    .unwrap();
     let report = roundup::draft::run(&cfg, &server.store, &s, &Default::default(), now)
         .await
         .unwrap();

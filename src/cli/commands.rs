@@ -87,16 +87,21 @@ pub struct Env {
 }
 
 impl Env {
-    pub fn new(cfg: Config, store: Store) -> anyhow::Result<Env> {
-        let fetcher = Fetcher::new(&cfg.http)?;
-        Ok(Env {
+    pub fn new(cfg: Config, store: Store) -> Env {
+        let fetcher = Arc::new(Fetcher::new(&cfg.http));
+        Env::with_fetcher(cfg, store, fetcher)
+    }
+
+    /// `new`, with a fetcher made beforehand (its client perhaps being built already).
+    pub fn with_fetcher(cfg: Config, store: Store, fetcher: Arc<Fetcher>) -> Env {
+        Env {
             cfg: Arc::new(cfg),
             store,
-            fetcher: Arc::new(fetcher),
+            fetcher,
             polling: Arc::new(tokio::sync::Mutex::new(())),
             progress: false,
             cancel: CancellationToken::new(),
-        })
+        }
     }
 
     /// One poll, waiting for a poll already under way to finish first.
@@ -307,11 +312,9 @@ fn source_rows(env: &Env) -> anyhow::Result<Vec<SourceJson>> {
 // ------------------------------------------------------------------------------------- drafts
 
 fn shortener(env: &Env) -> Result<crate::shorten::Shortener, crate::shorten::ShortenError> {
-    crate::shorten::Shortener::new(
-        &env.cfg.shortener,
-        env.store.clone(),
-        env.fetcher.client().clone(),
-    )
+    crate::shorten::Shortener::new(&env.cfg.shortener, env.store.clone(), || {
+        env.fetcher.client().cloned().map_err(|e| e.to_string())
+    })
 }
 
 /// `roundup draft`'s arguments.

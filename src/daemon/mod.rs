@@ -29,7 +29,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 pub async fn run(cfg: Config) -> anyhow::Result<()> {
     let store = Store::open(&cfg.store.path)?;
-    let env = Env::new(cfg, store)?;
+    let env = Env::new(cfg, store);
     let cfg = env.cfg.clone();
     let stop = env.cancel.clone();
 

@@ -156,8 +156,9 @@ impl Desk {
         let items = extract(&parsed, &cx).items;
         assert!(!items.is_empty(), "the desk's feed has posts");
         store.put_items(&items).expect("stored");
-        let shortener = Shortener::new(&cfg.shortener, store.clone(), reqwest::Client::new())
-            .expect("the builtin shortener");
+        let shortener =
+            Shortener::new(&cfg.shortener, store.clone(), || Ok(reqwest::Client::new()))
+                .expect("the builtin shortener");
         let file = dir.path().join("draft.md");
         let opts = DraftOptions {
             out: Output::File(file.clone()),
