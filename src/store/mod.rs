@@ -543,6 +543,29 @@ mod tests {
     }
 
     #[test]
+    fn many_unseen_items_read_back_whole_in_key_order_and_a_corrupt_one_is_named() {
+        // More than one decoding chunk: the items are decoded on several threads.
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let n = super::items::DECODE_CHUNK * 2 + 7;
+        let items: Vec<Item> = (0..n)
+            .map(|i| item(&format!("k{i:06}"), &format!("https://a/{i}")))
+            .collect();
+        store.upsert_items(&items).unwrap();
+        let read = store.unseen_items().unwrap();
+        assert_eq!(read.len(), n);
+        assert!(read.iter().zip(&items).all(|(r, i)| r.key == i.key));
+        store.inbox.insert(b"k004000", &b"{not json"[..]).unwrap();
+        match store.unseen_items() {
+            Err(StoreError::Corrupt { tree, .. }) => assert_eq!(tree, "inbox"),
+            other => panic!(
+                "expected a corrupt record, got {:?}",
+                other.map(|v| v.len())
+            ),
+        }
+    }
+
+    #[test]
     fn unseen_items_live_in_the_inbox_and_move_out_and_back() {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).unwrap();
