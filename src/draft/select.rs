@@ -196,8 +196,21 @@ pub fn series_of(cfg: &Config, title: &str) -> Option<(usize, String)> {
         .find_map(|(i, s)| series_label(s, title).map(|label| (i, label)))
 }
 
+/// Whether `link` is an http(s) URL, read as a URL parser reads it (leading and trailing spaces
+/// aside, the scheme in any case). A link of printable characters alone, as extraction stores
+/// them, is judged by its scheme; only one holding a space or a control character (which a
+/// parser drops or refuses) is parsed whole: a draft checks every link it selects.
 fn is_web_link(link: &str) -> bool {
-    url::Url::parse(link.trim()).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+    let link = link.trim();
+    let scheme = |s: &str| {
+        link.get(..s.len())
+            .is_some_and(|p| p.eq_ignore_ascii_case(s))
+    };
+    if !(scheme("http://") || scheme("https://")) {
+        return false;
+    }
+    link.bytes().all(|b| b > b' ' && b != 0x7f)
+        || url::Url::parse(link).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
 }
 
 fn by_date(order: Order, a: &Item, b: &Item) -> Ordering {
@@ -274,6 +287,43 @@ mod tests {
 
     fn keys(items: &[Item]) -> Vec<&str> {
         items.iter().map(|i| i.key.as_str()).collect()
+    }
+
+    #[test]
+    fn only_http_and_https_links_reach_a_draft() {
+        for web in [
+            "https://a.example/1",
+            "HTTP://a.example/1",
+            "  http://a.example/1  ",
+            "https://xn--bcher-kva.example/ü",
+            "http://a.example/a\tb",
+        ] {
+            assert!(is_web_link(web), "{web:?}");
+        }
+        for other in [
+            "javascript:alert(1)",
+            " javascript:alert(1)",
+            "JavaScript://a.example/%0Aalert(1)",
+            "ht\ttp://a.example/1",
+            "mailto:a@example.org",
+            "/relative/post",
+            "http:/a.example",
+            "http",
+            "",
+            "https://a example/1",
+        ] {
+            assert!(!is_web_link(other), "{other:?}");
+        }
+        let c = cfg("");
+        let mut hostile = item("j", "Hostile", 10);
+        hostile.link = "javascript:alert(1)".into();
+        let sel = select(
+            &c,
+            vec![hostile, item("w", "Web", 10)],
+            WindowStart::Given(day(5)),
+            WEEK,
+        );
+        assert_eq!(keys(&sel.items), ["w"]);
     }
 
     #[test]
