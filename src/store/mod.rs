@@ -543,6 +543,28 @@ mod tests {
     }
 
     #[test]
+    fn a_post_with_no_comparable_link_is_found_again_by_its_link_as_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        let odd = "not a url at all";
+        assert_eq!(crate::extract::link::comparable(odd), None);
+        assert_eq!(
+            store.upsert_items(&[item("a", "https://a/1")]).unwrap().new,
+            1
+        );
+        assert!(
+            store.links.is_empty(),
+            "a comparable link is kept in `alike` only"
+        );
+        assert_eq!(store.upsert_items(&[item("b", odd)]).unwrap().new, 1);
+        // The same post under another key (its feed changed its ids): known by its link.
+        let again = store.upsert_items(&[item("c", odd)]).unwrap();
+        assert_eq!((again.new, again.unchanged), (0, 1));
+        assert_eq!(store.key_for_link(odd).unwrap().as_deref(), Some("b"));
+        assert!(store.item("c").unwrap().is_none());
+    }
+
+    #[test]
     fn many_unseen_items_read_back_whole_in_key_order_and_a_corrupt_one_is_named() {
         // More than one decoding chunk: the items are decoded on several threads.
         let dir = tempfile::tempdir().unwrap();
