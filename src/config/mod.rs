@@ -258,13 +258,21 @@ impl Source {
     /// selectors, author, filters, the global filters and aliases): when it changes, the
     /// next poll reads the feed whole again instead of trusting "not modified", so a loosened
     /// filter brings back the posts it had left out.
-    pub fn fingerprint(&self, global: &Filters, aliases: &BTreeMap<String, String>) -> String {
+    /// `shared` is what all sources share (`shared_print`), worked out once for a poll.
+    pub fn fingerprint(&self, shared: &str) -> String {
         let text = format!(
-            "{:?}|{:?}|{:?}|{:?}|{:?}",
-            self.kind, self.author, self.filters, global, aliases
+            "{:?}|{:?}|{:?}|{shared}",
+            self.kind, self.author, self.filters
         );
         blake3::hash(text.as_bytes()).to_hex()[..16].to_owned()
     }
+}
+
+/// The part of every source's `fingerprint` that the config's global filters and author
+/// aliases make. (The text hashed is the same as when each source formatted them itself: the
+/// fingerprints stored by earlier versions still match.)
+pub fn shared_print(global: &Filters, aliases: &BTreeMap<String, String>) -> String {
+    format!("{global:?}|{aliases:?}")
 }
 
 impl Config {
@@ -337,5 +345,29 @@ mod tests {
         assert!(e.contains("`roundup import FILE`"), "{e}");
         let c = parse("[[source]]\nname = \"A\"\nurl = \"https://a/\"\n").unwrap();
         assert!(c.require_sources().is_ok());
+    }
+
+    #[test]
+    fn a_fingerprint_hashes_the_text_earlier_versions_hashed_and_follows_the_filters() {
+        let text = "[filters]\nexclude_title = [\"(?i)weekly\"]\n[authors]\njdoe = \"Jane Doe\"\n\
+                    [[source]]\nname = \"A\"\nurl = \"https://a/feed\"\nauthor = \"Jane\"\n";
+        let c = parse(text).unwrap();
+        let s = &c.sources[0];
+        // As stored before the shared part was worked out once per poll: a store made then
+        // must not see every source's config as changed.
+        let earlier = format!(
+            "{:?}|{:?}|{:?}|{:?}|{:?}",
+            s.kind, s.author, s.filters, c.filters, c.authors
+        );
+        let earlier = blake3::hash(earlier.as_bytes()).to_hex()[..16].to_owned();
+        assert_eq!(
+            s.fingerprint(&shared_print(&c.filters, &c.authors)),
+            earlier
+        );
+        let looser = parse(&text.replace("(?i)weekly", "(?i)monthly")).unwrap();
+        assert_ne!(
+            looser.sources[0].fingerprint(&shared_print(&looser.filters, &looser.authors)),
+            earlier
+        );
     }
 }

@@ -67,11 +67,8 @@ pub async fn run(
         .collect::<Result<_, _>>()?;
     // What the config makes of each source, worked out once: fetches compare it with the
     // state's, the writer records it.
-    let prints: Vec<String> = cfg
-        .sources
-        .iter()
-        .map(|s| s.fingerprint(&cfg.filters, &cfg.authors))
-        .collect();
+    let shared = crate::config::shared_print(&cfg.filters, &cfg.authors);
+    let prints: Vec<String> = cfg.sources.iter().map(|s| s.fingerprint(&shared)).collect();
     let bar = progress_bar(cfg.sources.len(), opts.progress);
     let tasks = tasks(cfg, fetcher, opts, &states, &prints, now);
     let mut results = stream::iter(tasks).buffer_unordered(cfg.http.concurrency);
