@@ -283,11 +283,12 @@ impl Store {
             .values()
             .collect::<Result<Vec<sled::IVec>, _>>()
             .map_err(|e| self.io(e))?;
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chunk = values.len().div_ceil(cores).max(DECODE_CHUNK);
-        if values.len() <= chunk {
+        if values.len() <= DECODE_CHUNK {
             return values.iter().map(|v| self.decode(name, v)).collect();
         }
+        // Asked only now: it reads the cgroup's CPU quota, a few system calls.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let chunk = values.len().div_ceil(cores).max(DECODE_CHUNK);
         std::thread::scope(|scope| {
             let decoding: Vec<_> = values
                 .chunks(chunk)
