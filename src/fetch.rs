@@ -117,7 +117,7 @@ impl FetchError {
 pub struct Fetcher {
     /// Built on first use: building it reads the system's root certificates, a few
     /// milliseconds that a command which fetches nothing (`items`, `draft --no-poll`) does not
-    /// pay, and that one which does spends while the store opens (`warm_up`).
+    /// pay, and that one which does spends while the store opens (on a thread of its own).
     client: OnceLock<Result<reqwest::Client, String>>,
     cfg: HttpConfig,
     hosts: Mutex<HashMap<String, Arc<Semaphore>>>,
@@ -130,11 +130,6 @@ impl Fetcher {
             cfg: cfg.clone(),
             hosts: Mutex::new(HashMap::new()),
         }
-    }
-
-    /// Builds the client now, if it is not built yet (from another thread, say).
-    pub fn warm_up(&self) {
-        let _ = self.client();
     }
 
     /// The underlying client, for other HTTP users (the YOURLS shortener). An `Err` (its TLS

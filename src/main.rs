@@ -111,7 +111,9 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         let fetcher = Arc::new(roundup::fetch::Fetcher::new(&cfg.http));
         if fetches(&cli.command) {
             let early = fetcher.clone();
-            std::thread::spawn(move || early.warm_up());
+            std::thread::spawn(move || {
+                let _ = early.client();
+            });
         }
         let reply = match open_store(&cfg, wait, cli.quiet).await? {
             Some(store) => {
