@@ -73,10 +73,10 @@ pub async fn run(
     let tasks = tasks(cfg, fetcher, opts, &states, &prints, now);
     let mut results = stream::iter(tasks).buffer_unordered(cfg.http.concurrency);
 
-    // Results go to the writer, which stores them a group at a time while fetching and
-    // parsing go on. The channel is bounded: when storing falls behind, fetching waits rather
-    // than piling parsed items up in memory.
-    let (tx, rx) = tokio::sync::mpsc::channel::<(usize, Attempt)>(writer::WRITE_GROUP * 2);
+    // Results go to the writer a group at a time (`writer::next_group`), and it stores them
+    // while fetching and parsing go on. The channel is bounded: when storing falls behind,
+    // fetching waits rather than piling parsed items up in memory.
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<(usize, Attempt)>>(2);
     let writer = {
         let (store, bar) = (store.clone(), bar.clone());
         let known = writer::Sources {
@@ -86,8 +86,8 @@ pub async fn run(
         };
         tokio::task::spawn_blocking(move || writer::write_results(&store, known, rx, &bar, now))
     };
-    while let Some(done) = results.next().await {
-        if tx.send(done).await.is_err() {
+    while let Some(group) = writer::next_group(&mut results).await {
+        if tx.send(group).await.is_err() {
             break; // the writer stopped on a store error, which it returns
         }
     }

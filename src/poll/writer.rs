@@ -3,7 +3,7 @@
 //! and returns the per-source reports.
 
 use chrono::{DateTime, Utc};
-use tokio::sync::mpsc::error::TryRecvError;
+use futures_util::{Stream, StreamExt};
 use tokio::sync::mpsc::Receiver;
 
 use crate::config::Source;
@@ -33,14 +33,13 @@ pub struct Sources {
 pub fn write_results(
     store: &Store,
     mut known: Sources,
-    mut rx: Receiver<(usize, Attempt)>,
+    mut rx: Receiver<Vec<(usize, Attempt)>>,
     bar: &indicatif::ProgressBar,
     now: DateTime<Utc>,
 ) -> Result<Vec<SourceReport>, StoreError> {
     let mut reports: Vec<Option<SourceReport>> = vec![None; known.sources.len()];
     let ids: Vec<String> = known.sources.iter().map(Source::id).collect();
-    while let Some(first) = rx.blocking_recv() {
-        let group = next_group(first, &mut rx);
+    while let Some(group) = rx.blocking_recv() {
         let items: Vec<&[Item]> = group
             .iter()
             .map(|(_, a)| match a {
@@ -66,30 +65,24 @@ pub fn write_results(
     Ok(reports.into_iter().flatten().collect())
 }
 
-/// `first`, and what arrives after it within `GROUP_WAIT`, up to a group: each group costs
-/// sled a write of its log buffer per tree, so a few large groups cost less than many small.
-fn next_group(
-    first: (usize, Attempt),
-    rx: &mut Receiver<(usize, Attempt)>,
-) -> Vec<(usize, Attempt)> {
+/// The next group of results: the first to come, and what follows it within `GROUP_WAIT`, up
+/// to `WRITE_GROUP`; `None` when all have come. Each group costs sled a write of its log
+/// buffer per tree, so a few large groups cost less than many small; and gathered here, on
+/// the fetchers' side, the writer's thread is woken once a group rather than once a source.
+pub async fn next_group<S>(results: &mut S) -> Option<Vec<(usize, Attempt)>>
+where
+    S: Stream<Item = (usize, Attempt)> + Unpin,
+{
+    let first = results.next().await?;
     let deadline = tokio::time::Instant::now() + GROUP_WAIT;
-    let runtime = tokio::runtime::Handle::current();
     let mut group = vec![first];
     while group.len() < WRITE_GROUP {
-        let next = match rx.try_recv() {
-            Ok(done) => Some(done),
-            Err(TryRecvError::Disconnected) => None,
-            Err(TryRecvError::Empty) => runtime
-                .block_on(tokio::time::timeout_at(deadline, rx.recv()))
-                .ok()
-                .flatten(),
-        };
-        match next {
-            Some(done) => group.push(done),
-            None => break,
+        match tokio::time::timeout_at(deadline, results.next()).await {
+            Ok(Some(done)) => group.push(done),
+            Ok(None) | Err(_) => break,
         }
     }
-    group
+    Some(group)
 }
 
 /// Moves source `i`'s state on and reports it.
@@ -117,5 +110,45 @@ fn settle(
         url: source.url.to_string(),
         outcome,
         moved_to: state.moved_to.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::stream;
+
+    fn done(i: usize) -> (usize, Attempt) {
+        (i, Attempt::NotModified { moved_to: None })
+    }
+
+    fn indexes(group: &[(usize, Attempt)]) -> Vec<usize> {
+        group.iter().map(|(i, _)| *i).collect()
+    }
+
+    #[tokio::test]
+    async fn results_go_to_the_writer_in_groups_of_what_has_come() {
+        // All at once: full groups, then the rest, then the end.
+        let mut all = stream::iter((0..WRITE_GROUP + 6).map(done));
+        let first = next_group(&mut all).await.unwrap();
+        assert_eq!(indexes(&first), (0..WRITE_GROUP).collect::<Vec<_>>());
+        let rest = next_group(&mut all).await.unwrap();
+        assert_eq!(
+            indexes(&rest),
+            (WRITE_GROUP..WRITE_GROUP + 6).collect::<Vec<_>>()
+        );
+        assert!(next_group(&mut all).await.is_none());
+        // A result that comes later than GROUP_WAIT after the first is not waited for: the
+        // first goes to the writer alone (a hanging source holds no other's results back).
+        let late = stream::iter([0, 1]).then(|i| async move {
+            if i == 1 {
+                tokio::time::sleep(GROUP_WAIT + GROUP_WAIT / 2).await;
+            }
+            done(i)
+        });
+        let mut late = Box::pin(late);
+        assert_eq!(indexes(&next_group(&mut late).await.unwrap()), [0]);
+        assert_eq!(indexes(&next_group(&mut late).await.unwrap()), [1]);
+        assert!(next_group(&mut late).await.is_none());
     }
 }
