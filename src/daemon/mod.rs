@@ -30,6 +30,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 pub async fn run(cfg: Config) -> anyhow::Result<()> {
     let store = Store::open(&cfg.store.path)?;
     let env = Env::new(cfg, store);
+    // Built now, for all its polls: a client that cannot be set up stops the daemon at start.
+    env.fetcher.client()?;
     let cfg = env.cfg.clone();
     let stop = env.cancel.clone();
 
