@@ -30,22 +30,17 @@ use super::{to_json, Meta, Staged, Store, StoreError, Writes};
 /// move, to be applied atomically (`Store::apply_atomically`).
 fn stage_items(staged: &mut Staged, items: &[&Item]) {
     for item in items {
+        stage_stored(staged, item);
         let key = item.key.as_bytes();
         if item.state == ItemState::Unseen {
-            staged.inbox.insert(key, to_json(item));
             staged.items.remove(key);
         } else {
-            staged.items.insert(key, to_json(item));
-            staged.filter_keys.push(key.to_vec());
             staged.inbox.remove(key);
         }
     }
 }
 
 /// Writes an item that is in neither tree, or in the one its state belongs in already.
-/// Fewer items than this are decoded on the calling thread alone (a thread costs more).
-pub(super) const DECODE_CHUNK: usize = 2000;
-
 fn stage_stored(staged: &mut Staged, item: &Item) {
     let key = item.key.as_bytes();
     if item.state == ItemState::Unseen {
@@ -55,6 +50,9 @@ fn stage_stored(staged: &mut Staged, item: &Item) {
         staged.filter_keys.push(key.to_vec());
     }
 }
+
+/// Fewer items than this are decoded on the calling thread alone (a thread costs more).
+pub(super) const DECODE_CHUNK: usize = 2000;
 
 /// What storing one batch of extracted items did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
