@@ -1,16 +1,14 @@
 //! One attempt at one source: fetch it (conditionally), then parse and extract the body on the
-//! blocking pool, at most one job per core. Returns an `Attempt`; stores nothing.
-
-use std::sync::Arc;
+//! poll's parse threads (`cpu`), one per core. Returns an `Attempt`; stores nothing.
 
 use chrono::{DateTime, Utc};
-use tokio::sync::Semaphore;
 
 use crate::config::{Config, Source, SourceKind};
 use crate::extract::{self, Extracted};
 use crate::fetch::{FetchOutcome, Fetcher, Validators};
 use crate::parse::{self, ParseError};
 
+use super::cpu::CpuPool;
 use super::report::SourceError;
 use super::state::Attempt;
 
@@ -20,7 +18,7 @@ pub async fn attempt(
     source: &Source,
     validators: Option<Validators>,
     fetcher: &Fetcher,
-    cpus: Arc<Semaphore>,
+    cpus: &CpuPool,
     now: DateTime<Utc>,
 ) -> Attempt {
     let Some(validators) = validators else {
@@ -42,11 +40,7 @@ pub async fn attempt(
         }
     };
     let moved_to = fetched.moved_to.as_ref().map(|u| u.to_string());
-    // Parsing and extraction are CPU work: on the blocking pool, at most one per core.
-    let _cpu = cpus
-        .acquire_owned()
-        .await
-        .expect("the cpu semaphore is never closed");
+    // Parsing and extraction are CPU work: on the parse threads, one per core.
     let job = {
         let (source, global, aliases) = (source.clone(), cfg.filters.clone(), cfg.authors.clone());
         let max_items = cfg.http.max_items;
@@ -56,17 +50,13 @@ pub async fn attempt(
                 .map(|e| (e, fetched.validators, fetched.final_url.to_string()))
         }
     };
-    settle(tokio::task::spawn_blocking(job).await, source, moved_to)
+    settle(cpus.run(job).await, source, moved_to)
 }
 
 type Parsed = Result<(Extracted, Validators, String), ParseError>;
 
 /// What the parse job's result means for the source.
-fn settle(
-    result: Result<Parsed, tokio::task::JoinError>,
-    source: &Source,
-    moved_to: Option<String>,
-) -> Attempt {
+fn settle(result: Result<Parsed, String>, source: &Source, moved_to: Option<String>) -> Attempt {
     let failed = |error| Attempt::Failed {
         error,
         retry_after: None,
@@ -88,7 +78,7 @@ fn settle(
             error,
             local: source.url.scheme() == "file",
         }),
-        Err(join) => failed(SourceError::Internal(join.to_string())),
+        Err(panic) => failed(SourceError::Internal(panic)),
     }
 }
 

@@ -2,22 +2,21 @@
 //! cores, its items stored once, and its state recorded. A source's failure is a line in the
 //! report, never the end of the run; only a store failure ends it.
 //!
-//! `attempt` fetches and parses one source, `state` moves its state on (pure), `writer` stores
+//! `attempt` fetches and parses one source on the threads of `cpu`, `state` moves its state on (pure), `writer` stores
 //! results in groups on its own thread, `report` is what the commands print.
 
 mod attempt;
+mod cpu;
 mod report;
 mod state;
 mod writer;
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use futures_util::stream::{self, StreamExt};
-use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
@@ -25,6 +24,7 @@ use crate::fetch::Fetcher;
 use crate::store::{Meta, SourceState, Store, StoreError};
 
 pub use attempt::parse_and_extract;
+use cpu::CpuPool;
 pub use report::{PollReport, PollSummary, SourceError, SourceOutcome, SourceReport};
 pub use state::backoff;
 use state::{validators_for, Attempt};
@@ -70,7 +70,8 @@ pub async fn run(
     let shared = crate::config::shared_print(&cfg.filters, &cfg.authors);
     let prints: Vec<String> = cfg.sources.iter().map(|s| s.fingerprint(&shared)).collect();
     let bar = progress_bar(cfg.sources.len(), opts.progress);
-    let tasks = tasks(cfg, fetcher, opts, &states, &prints, now);
+    let cpus = CpuPool::per_core();
+    let tasks = tasks(cfg, fetcher, &cpus, opts, &states, &prints, now);
     let mut results = stream::iter(tasks).buffer_unordered(cfg.http.concurrency);
 
     // Results go to the writer a group at a time (`writer::next_group`), and it stores them
@@ -113,23 +114,18 @@ pub async fn run(
 fn tasks<'a>(
     cfg: &'a Config,
     fetcher: &'a Fetcher,
+    cpus: &'a CpuPool,
     opts: &'a PollOptions,
     states: &[SourceState],
     prints: &[String],
     now: DateTime<Utc>,
 ) -> Vec<Task<'a>> {
-    let cpus = Arc::new(Semaphore::new(
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(2),
-    ));
     // One deadline for the whole poll: a server that hangs (or trickles a byte a second) holds
     // up its own source only, never the others' results, which are stored as they come.
     let deadline = tokio::time::Instant::now() + cfg.http.poll_deadline;
     let mut tasks: Vec<Task<'a>> = Vec::with_capacity(cfg.sources.len());
     for (i, source) in cfg.sources.iter().enumerate() {
         let (state, print) = (&states[i], &prints[i]);
-        let cpus = cpus.clone();
         let validators =
             (opts.force || state.is_due(now)).then(|| validators_for(source, state, print));
         tasks.push(Box::pin(async move {
