@@ -24,7 +24,7 @@ use crate::item::{Item, ItemState};
 use serde::Serialize;
 
 use super::filter::KeyFilter;
-use super::{to_json, Meta, Staged, Store, StoreError, Writes};
+use super::{record, to_json, Meta, Staged, Store, StoreError, Writes};
 
 /// Writes `items` into the tree their state belongs in, and removes them from the other: a
 /// move, to be applied atomically (`Store::apply_atomically`).
@@ -44,9 +44,9 @@ fn stage_items(staged: &mut Staged, items: &[&Item]) {
 fn stage_stored(staged: &mut Staged, item: &Item) {
     let key = item.key.as_bytes();
     if item.state == ItemState::Unseen {
-        staged.inbox.insert(key, to_json(item));
+        staged.inbox.insert(key, record::encode(item));
     } else {
-        staged.items.insert(key, to_json(item));
+        staged.items.insert(key, record::encode(item));
         staged.filter_keys.push(key.to_vec());
     }
 }
@@ -199,13 +199,13 @@ impl Store {
     fn stored(&self, key: &str, filter: Option<&KeyFilter>) -> Result<Option<Item>, StoreError> {
         let key = key.as_bytes();
         if let Some(v) = self.inbox.get(key).map_err(|e| self.io(e))? {
-            return Ok(Some(self.decode("inbox", &v)?));
+            return Ok(Some(self.decode_item("inbox", &v)?));
         }
         if !filter.is_none_or(|f| f.may_contain(key)) {
             return Ok(None);
         }
         match self.items.get(key).map_err(|e| self.io(e))? {
-            Some(v) => Ok(Some(self.decode("items", &v)?)),
+            Some(v) => Ok(Some(self.decode_item("items", &v)?)),
             None => Ok(None),
         }
     }
@@ -282,7 +282,7 @@ impl Store {
             .collect::<Result<Vec<sled::IVec>, _>>()
             .map_err(|e| self.io(e))?;
         if values.len() <= DECODE_CHUNK {
-            return values.iter().map(|v| self.decode(name, v)).collect();
+            return values.iter().map(|v| self.decode_item(name, v)).collect();
         }
         // Asked only now: it reads the cgroup's CPU quota, a few system calls.
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -293,7 +293,7 @@ impl Store {
                 .map(|part| {
                     scope.spawn(move || {
                         part.iter()
-                            .map(|v| self.decode(name, v))
+                            .map(|v| self.decode_item(name, v))
                             .collect::<Result<Vec<Item>, _>>()
                     })
                 })
@@ -438,7 +438,7 @@ impl Store {
                 let Some(v) = self.items.get(key).map_err(|e| self.io(e))? else {
                     continue;
                 };
-                let item: Item = self.decode("items", &v)?;
+                let item: Item = self.decode_item("items", &v)?;
                 if item.state == ItemState::Unseen {
                     staged.inbox.insert(key, &v);
                     staged.items.remove(key);

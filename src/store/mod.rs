@@ -7,7 +7,7 @@
 //! `codes` (short code -> URL), `urls` (URL -> short code), `clicks` (short code -> redirects
 //! served), `drafts` (draft id -> record),
 //! `meta` (counters, the window, which draft a file holds).
-//! Values are JSON. Writes that belong together go in one transaction; every command that
+//! Items are in the layout of `record`; other values are JSON. Writes that belong together go in one transaction; every command that
 //! changes something flushes before it returns.
 
 use std::path::{Path, PathBuf};
@@ -15,11 +15,14 @@ use std::sync::{Arc, Mutex};
 
 use serde::{de::DeserializeOwned, Serialize};
 
+use crate::item::Item;
+
 mod codes;
 mod drafts;
 mod filter;
 mod items;
 mod meta;
+mod record;
 mod sources;
 
 pub use codes::next_code;
@@ -211,6 +214,15 @@ impl Store {
             path: self.path.clone(),
             tree,
             message: e.to_string(),
+        })
+    }
+
+    /// An item as `inbox` and `items` hold it (`record`).
+    fn decode_item(&self, tree: &'static str, bytes: &[u8]) -> Result<Item, StoreError> {
+        record::decode(bytes).map_err(|message| StoreError::Corrupt {
+            path: self.path.clone(),
+            tree,
+            message,
         })
     }
 
