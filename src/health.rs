@@ -186,7 +186,7 @@ impl Health {
 
 /// `draft` with `comment` at its top: after the front matter (which must come first for the
 /// site to read it), else before everything.
-pub fn open_with(draft: &str, comment: &str) -> String {
+pub fn open_with(mut draft: String, comment: &str) -> String {
     let body_at = draft.strip_prefix("---\n").and_then(|rest| {
         let end = if rest.starts_with("---\n") {
             Some(0)
@@ -196,9 +196,10 @@ pub fn open_with(draft: &str, comment: &str) -> String {
         end.map(|end| 4 + end + 4)
     });
     match body_at {
-        Some(at) => format!("{}\n{comment}{}", &draft[..at], &draft[at..]),
-        None => format!("{comment}\n{draft}"),
+        Some(at) => draft.insert_str(at, &format!("\n{comment}")),
+        None => draft.insert_str(0, &format!("{comment}\n")),
     }
+    draft
 }
 
 /// "7 days", "36 hours", "90 seconds".

@@ -285,7 +285,7 @@ impl Draft<'_> {
         path: Option<PathBuf>,
     ) -> Result<(DraftRecord, String), DraftError> {
         let (text, drafted) = self.render(selection).await?;
-        let text = crate::health::open_with(&record::stamp(&text, &id), &self.health);
+        let text = crate::health::open_with(record::stamp(text, &id), &self.health);
         let written = path.map(|p| (p, record::hash(&text)));
         let rec = DraftRecord::new(
             id,

@@ -114,7 +114,9 @@ pub fn hash(text: &str) -> String {
 
 /// Puts `roundup_draft: <id>` as the last line of the front matter; a text without front
 /// matter (a custom template) gets it as an HTML comment at the end instead.
-pub fn stamp(text: &str, id: &str) -> String {
+pub fn stamp(mut text: String, id: &str) -> String {
+    // In place: a draft of thousands of posts is megabytes, and a copy of it costs more than
+    // moving its bytes along.
     if let Some(rest) = text.strip_prefix("---\n") {
         let end = if rest.starts_with("---\n") {
             Some(0) // empty front matter
@@ -122,11 +124,13 @@ pub fn stamp(text: &str, id: &str) -> String {
             rest.find("\n---\n").map(|i| i + 1)
         };
         if let Some(end) = end {
-            let split = 4 + end;
-            return format!("{}{ID_KEY}: {id}\n{}", &text[..split], &text[split..]);
+            text.insert_str(4 + end, &format!("{ID_KEY}: {id}\n"));
+            return text;
         }
     }
-    format!("{}\n<!-- {ID_KEY}: {id} -->\n", text.trim_end())
+    text.truncate(text.trim_end().len());
+    text.push_str(&format!("\n<!-- {ID_KEY}: {id} -->\n"));
+    text
 }
 
 /// The draft id a file carries, in its front matter or a comment.
@@ -265,13 +269,13 @@ mod tests {
     #[test]
     fn the_id_goes_into_the_front_matter_and_comes_back() {
         let text = "---\ntitle: x\npublished: false\n---\n\nbody\n";
-        let stamped = stamp(text, "d0123456789ab");
+        let stamped = stamp(text.to_owned(), "d0123456789ab");
         assert_eq!(
             stamped,
             "---\ntitle: x\npublished: false\nroundup_draft: d0123456789ab\n---\n\nbody\n"
         );
         assert_eq!(id_in(&stamped).as_deref(), Some("d0123456789ab"));
-        let plain = stamp("# Roundup\n\nbody\n", "dfeed");
+        let plain = stamp("# Roundup\n\nbody\n  \n".to_owned(), "dfeed");
         assert!(
             plain.ends_with("<!-- roundup_draft: dfeed -->\n"),
             "{plain}"

@@ -188,9 +188,9 @@ pub fn markdown(
         read_more: cfg.roundup.read_more.clone(),
     };
     let renderer = Renderer::load(cfg.roundup.template.as_deref())?;
-    let text = record::stamp(&renderer.render(view)?, &record.id);
+    let text = record::stamp(renderer.render(view)?, &record.id);
     let health = crate::health::check(cfg, store, now)?.comment(cfg);
-    Ok(crate::health::open_with(&text, &health))
+    Ok(crate::health::open_with(text, &health))
 }
 
 /// The current draft: the one last written to a file and not yet published.

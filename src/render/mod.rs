@@ -254,7 +254,9 @@ impl Renderer {
             .map_err(failed)?;
         drop(ctx);
         // Handlebars writes only `&str`s: the bytes are UTF-8.
-        Ok(tidy(&String::from_utf8_lossy(&raw)))
+        let text = String::from_utf8(raw)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Ok(tidy(text))
     }
 }
 
@@ -293,23 +295,60 @@ fn plain_reason(reason: &str) -> String {
     reason.to_owned()
 }
 
-fn tidy(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    let mut blank = 0;
-    for line in raw.trim_start_matches(['\n', '\r']).lines() {
-        let line = line.trim_end();
-        if line.is_empty() {
-            blank += 1;
-            continue;
+/// Leading blank lines dropped, blank-line runs made one, trailing white space dropped, a
+/// newline after every line: in place, each line moved toward the front over what was dropped
+/// (a draft of thousands of posts is megabytes; a copy of it costs more).
+fn tidy(text: String) -> String {
+    let mut bytes = text.into_bytes();
+    let len = bytes.len();
+    let mut read = bytes
+        .iter()
+        .take_while(|b| matches!(b, b'\n' | b'\r'))
+        .count();
+    let (mut write, mut blank) = (0, false);
+    while read < len {
+        let end = memchr::memchr(b'\n', &bytes[read..]).map_or(len, |i| read + i);
+        let kept = trimmed_len(&bytes[read..end]);
+        if kept == 0 {
+            blank = true;
+        } else {
+            // Every line dropped took a byte at least: the write end stays behind the read.
+            if blank && write > 0 {
+                bytes[write] = b'\n';
+                write += 1;
+            }
+            blank = false;
+            bytes.copy_within(read..read + kept, write);
+            write += kept;
+            if write < len {
+                bytes[write] = b'\n';
+            } else {
+                bytes.push(b'\n');
+            }
+            write += 1;
         }
-        if blank > 0 && !out.is_empty() {
-            out.push('\n');
-        }
-        blank = 0;
-        out.push_str(line);
-        out.push('\n');
+        read = end + 1;
     }
-    out
+    bytes.truncate(write);
+    // Only whole lines and newlines were moved: the bytes are still UTF-8.
+    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+}
+
+/// The length of `line` without its trailing white space (as `str::trim_end` has it).
+fn trimmed_len(line: &[u8]) -> usize {
+    let mut n = line.len();
+    while n > 0
+        && matches!(
+            line[n - 1],
+            b' ' | b'\t' | b'\n' | b'\x0B' | b'\x0C' | b'\r'
+        )
+    {
+        n -= 1;
+    }
+    if n > 0 && line[n - 1] >= 0x80 {
+        return std::str::from_utf8(&line[..n]).map_or(n, |s| s.trim_end().len());
+    }
+    n
 }
 
 #[cfg(test)]
@@ -445,5 +484,62 @@ mod tests {
     #[test]
     fn link_targets_cannot_break_out() {
         assert_eq!(link_target("https://x/a (b)"), "https://x/a%20%28b%29");
+    }
+
+    /// `tidy` as it was before it worked in place: what it must still do.
+    fn tidy_by_lines(raw: &str) -> String {
+        let mut out = String::new();
+        let mut blank = 0;
+        for line in raw.trim_start_matches(['\n', '\r']).lines() {
+            let line = line.trim_end();
+            if line.is_empty() {
+                blank += 1;
+                continue;
+            }
+            if blank > 0 && !out.is_empty() {
+                out.push('\n');
+            }
+            blank = 0;
+            out.push_str(line);
+            out.push('\n');
+        }
+        out
+    }
+
+    #[test]
+    fn tidy_in_place_does_what_tidy_by_lines_did() {
+        let parts = [
+            "",
+            "\n",
+            "\r\n",
+            "a",
+            "é",
+            "b  ",
+            "c\t",
+            " ",
+            "\u{a0}",
+            "x\u{a0}",
+            "\u{3000}",
+            "\x0b",
+            "\r",
+            "\n\n\n",
+            "---",
+            "* **[T](https://x/)** by A",
+        ];
+        let mut checked = 0;
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    for d in ["", "\n", "\r\n", " \n\n"] {
+                        let raw = format!("{a}{d}{b}\n{c}{d}");
+                        assert_eq!(tidy(raw.clone()), tidy_by_lines(&raw), "{raw:?}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 16 * 16 * 16 * 4);
+        let long = "line  \n\n\n\u{a0}\n".repeat(10_000) + "last";
+        assert_eq!(tidy(long.clone()), tidy_by_lines(&long));
     }
 }
