@@ -11,6 +11,7 @@ use handlebars::{
     Context, Handlebars, Helper, HelperResult, Output, RenderContext, RenderErrorReason,
 };
 use serde::Serialize;
+use serde_json::Value;
 
 /// The template shipped in templates/roundup.md.hbs, used when the configured file is missing.
 pub const BUILTIN_TEMPLATE: &str = include_str!("../../templates/roundup.md.hbs");
@@ -235,8 +236,8 @@ impl Renderer {
 
     /// The markdown post: blank-line runs collapsed, trailing spaces dropped (they would be
     /// hard line breaks), one final newline. The view is taken whole: once handlebars holds its
-    /// own copy of the text, ours goes, and the output is sized for the text from the start (a
-    /// draft of thousands of posts is tens of megabytes).
+    /// own copy of the text, ours goes (moved into it, not copied), and the output is sized for
+    /// the text from the start (a draft of thousands of posts is tens of megabytes).
     pub fn render(&self, view: DraftView) -> Result<String, RenderError> {
         let text = view.text_len();
         let size = text + text / 4 + 4096;
@@ -246,8 +247,7 @@ impl Renderer {
             column: e.column_no.unwrap_or(0),
             reason: plain_reason(&e.reason().to_string()),
         };
-        let ctx = Context::wraps(&view).map_err(failed)?;
-        drop(view);
+        let ctx = Context::from(view.into_json());
         let mut raw = Vec::with_capacity(size);
         self.hb
             .render_with_context_to_write(&self.name, &ctx, &mut raw)
@@ -261,6 +261,47 @@ impl Renderer {
 }
 
 impl DraftView {
+    /// The view as the template's data, what `serde_json::to_value` makes of it, with every
+    /// string moved rather than copied.
+    fn into_json(self) -> Value {
+        fn object<const N: usize>(fields: [(&str, Value); N]) -> Value {
+            Value::Object(fields.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+        }
+        let text = Value::String;
+        let series = self.series.into_iter().map(|s| {
+            let entries = s
+                .entries
+                .into_iter()
+                .map(|e| object([("title", text(e.title)), ("link", text(e.link))]));
+            object([
+                ("intro", text(s.intro)),
+                ("entries", Value::Array(entries.collect())),
+            ])
+        });
+        let items = self.items.into_iter().map(|i| {
+            object([
+                ("title", text(i.title)),
+                ("author", text(i.author)),
+                ("summary", text(i.summary)),
+                ("link", text(i.link)),
+                ("full_link", text(i.full_link)),
+            ])
+        });
+        object([
+            ("title", text(self.title)),
+            ("author", text(self.author)),
+            ("date", text(self.date)),
+            ("tags", text(self.tags)),
+            ("intro", text(self.intro)),
+            ("empty", Value::Bool(self.empty)),
+            ("empty_text", text(self.empty_text)),
+            ("series", Value::Array(series.collect())),
+            ("series_outro", text(self.series_outro)),
+            ("items", Value::Array(items.collect())),
+            ("read_more", text(self.read_more)),
+        ])
+    }
+
     /// The bytes of text the view holds, about what it renders to.
     fn text_len(&self) -> usize {
         let items: usize = self
@@ -541,5 +582,19 @@ mod tests {
         assert_eq!(checked, 16 * 16 * 16 * 4);
         let long = "line  \n\n\n\u{a0}\n".repeat(10_000) + "last";
         assert_eq!(tidy(long.clone()), tidy_by_lines(&long));
+    }
+
+    #[test]
+    fn the_views_data_is_what_serde_makes_of_it() {
+        let mut v = view();
+        v.series = vec![SeriesView {
+            intro: "A series".into(),
+            entries: vec![EntryView {
+                title: "Part 1".into(),
+                link: "https://x/1".into(),
+            }],
+        }];
+        assert_eq!(v.clone().into_json(), serde_json::to_value(&v).unwrap());
+        assert!(!v.items.is_empty());
     }
 }
