@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 
 use crate::config::window::Window;
 use crate::config::Config;
+use crate::item::Item;
 use crate::render::escape::collapse;
 use crate::render::{self, DraftView, EntryView, ItemView, RenderError, Renderer, SeriesView};
 use crate::shorten::{Shortened, Shortener};
@@ -146,7 +147,13 @@ pub async fn run(
         .warnings
         .extend(draft.renderer.warning.iter().cloned());
     let left_alone = plan.as_ref().and_then(|p| p.left_alone.clone());
-    let (record, written, text, prior) = draft.write(&selection, plan).await?;
+    // The selection goes into the draft (its posts' text is moved into the view, not copied).
+    let (all, series, empty) = (
+        selection.all().count(),
+        selection.series.len(),
+        selection.is_empty(),
+    );
+    let (record, written, text, prior) = draft.write(selection, plan).await?;
     if matches!(written, Written::Merged { .. } | Written::Unchanged) {
         draft
             .warnings
@@ -164,7 +171,7 @@ pub async fn run(
     let (items, series) = match &written {
         Written::Merged { added } => (*added, 0),
         Written::Unchanged => (0, 0),
-        _ => (selection.all().count(), selection.series.len()),
+        _ => (all, series),
     };
     Ok(DraftReport {
         path: record.file.clone(),
@@ -172,7 +179,7 @@ pub async fn run(
         items,
         series,
         warnings: draft.warnings,
-        empty: selection.is_empty(),
+        empty,
         text: (opts.out == Output::Stdout).then_some(text),
         since,
         written,
@@ -199,7 +206,7 @@ impl Draft<'_> {
     /// `None` prints it instead.
     async fn write(
         &mut self,
-        selection: &Selection,
+        selection: Selection,
         plan: Option<Plan>,
     ) -> Result<(DraftRecord, Written, String, Option<DraftRecord>), DraftError> {
         Ok(match plan {
@@ -254,10 +261,11 @@ impl Draft<'_> {
     /// Renders `selection` as a whole post.
     async fn render(
         &mut self,
-        selection: &Selection,
+        selection: Selection,
     ) -> Result<(String, Vec<DraftedItem>), DraftError> {
+        let empty = selection.is_empty();
         let (series, mut drafted) = series_views(&selection.series);
-        let (items, shown, shorten_warnings) = item_views(selection, self.shortener).await;
+        let (items, shown, shorten_warnings) = item_views(selection.items, self.shortener).await;
         drafted.extend(shown);
         self.warnings.extend(shorten_warnings);
         let cfg = self.cfg;
@@ -267,7 +275,7 @@ impl Draft<'_> {
             date: render::front_matter_date(self.now),
             tags: cfg.roundup.tags.join(", "),
             intro: cfg.roundup.intro.clone(),
-            empty: selection.is_empty(),
+            empty,
             empty_text: cfg.roundup.empty.clone(),
             series,
             series_outro: cfg.roundup.series_outro.clone(),
@@ -280,7 +288,7 @@ impl Draft<'_> {
     /// The whole draft, stamped with `id`, written to `path` (none: standard output).
     async fn whole(
         &mut self,
-        selection: &Selection,
+        selection: Selection,
         id: String,
         path: Option<PathBuf>,
     ) -> Result<(DraftRecord, String), DraftError> {
@@ -302,7 +310,7 @@ impl Draft<'_> {
     /// `record`) never held, after its last post. Every byte of the file stays.
     async fn merge(
         &mut self,
-        selection: &Selection,
+        selection: Selection,
         mut record: DraftRecord,
         text: &str,
         path: &Path,
@@ -311,7 +319,7 @@ impl Draft<'_> {
         if new.is_empty() {
             return Ok((record, Written::Unchanged, text.to_owned()));
         }
-        let (rendered, drafted) = self.render(&new).await?;
+        let (rendered, drafted) = self.render(new).await?;
         let count = drafted.len();
         let section = format!(
             "<!-- roundup: {count} {} that arrived after this draft was written, added {} -->\n\n{}",
@@ -378,14 +386,15 @@ fn series_views(series: &[SeriesPick]) -> (Vec<SeriesView>, Vec<DraftedItem>) {
     (series, drafted)
 }
 
-/// The other posts, with their short links and the warnings of links that stayed long.
+/// The other posts (`picked`, taken whole), with their short links and the warnings of links
+/// that stayed long.
 async fn item_views(
-    selection: &Selection,
+    picked: Vec<Item>,
     shortener: &Shortener,
 ) -> (Vec<ItemView>, Vec<DraftedItem>, Vec<String>) {
     let (mut items, mut drafted, mut warnings) = (Vec::new(), Vec::new(), Vec::new());
     let (mut failures, mut not_asked) = (0, 0);
-    for item in &selection.items {
+    for item in picked {
         // After a few failures in a row (flood protection, a hanging server) stop asking: every
         // further call would meet the same wall. Links issued before are still used.
         let short = if failures >= MAX_SHORTEN_FAILURES {
@@ -409,21 +418,21 @@ async fn item_views(
             short
         };
         drafted.push(DraftedItem {
-            key: item.key.clone(),
+            key: item.key,
             link: item.link.clone(),
             printed_link: short.link.clone(),
         });
         // Collapsed here too, so `{{#if summary}}` sees what the escape would print; an empty
-        // title would leave `****`, a rule.
-        let title = Some(collapse(&item.title).into_owned())
+        // title would leave `****`, a rule. Text with nothing to collapse is moved, not copied.
+        let title = Some(collapsed(item.title))
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| item.link.clone());
         items.push(ItemView {
             title,
-            author: collapse(&item.author).into_owned(),
-            summary: collapse(&item.summary).into_owned(),
+            author: collapsed(item.author),
+            summary: collapsed(item.summary),
             link: short.link,
-            full_link: item.link.clone(),
+            full_link: item.link,
         });
     }
     if not_asked > 0 {
@@ -434,6 +443,14 @@ async fn item_views(
         ));
     }
     (items, drafted, warnings)
+}
+
+/// `text` with its white space collapsed (`collapse`), itself when there was nothing to do.
+fn collapsed(text: String) -> String {
+    match collapse(&text) {
+        std::borrow::Cow::Borrowed(_) => text,
+        std::borrow::Cow::Owned(done) => done,
+    }
 }
 
 /// Lowercase ASCII letters and digits joined by single dashes; "roundup" when nothing is left.

@@ -110,21 +110,18 @@ impl Selection {
     }
 
     /// This selection without the items `drop` names by key.
-    pub fn without(&self, drop: impl Fn(&str) -> bool) -> Selection {
-        let mut series = self.series.clone();
+    pub fn without(self, drop: impl Fn(&str) -> bool) -> Selection {
+        let mut series = self.series;
         for s in &mut series {
             s.entries.retain(|e| !drop(&e.item.key));
         }
         series.retain(|s| !s.entries.is_empty());
+        let mut items = self.items;
+        items.retain(|i| !drop(&i.key));
         Selection {
             since: self.since,
             series,
-            items: self
-                .items
-                .iter()
-                .filter(|i| !drop(&i.key))
-                .cloned()
-                .collect(),
+            items,
         }
     }
 
