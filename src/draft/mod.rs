@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use crate::config::window::Window;
 use crate::config::Config;
 use crate::item::Item;
-use crate::render::escape::collapse;
+use crate::render::escape::{collapse, collapsed};
 use crate::render::{self, DraftView, EntryView, ItemView, RenderError, Renderer, SeriesView};
 use crate::shorten::{Shortened, Shortener};
 use crate::store::{Store, StoreError};
@@ -443,14 +443,6 @@ async fn item_views(
         ));
     }
     (items, drafted, warnings)
-}
-
-/// `text` with its white space collapsed (`collapse`), itself when there was nothing to do.
-fn collapsed(text: String) -> String {
-    match collapse(&text) {
-        std::borrow::Cow::Borrowed(_) => text,
-        std::borrow::Cow::Owned(done) => done,
-    }
 }
 
 /// Lowercase ASCII letters and digits joined by single dashes; "roundup" when nothing is left.

@@ -84,6 +84,14 @@ fn escape_ordered_list(out: &mut String) {
     }
 }
 
+/// `text` collapsed (`collapse`): itself, not a copy, when there was nothing to do.
+pub fn collapsed(text: String) -> String {
+    match collapse(&text) {
+        Cow::Borrowed(_) => text,
+        Cow::Owned(done) => done,
+    }
+}
+
 /// One line: every whitespace run (newlines included) becomes a single space; control
 /// characters go. Text that is one line already (as extraction leaves nearly every title and
 /// summary) comes back as it is, uncopied.
@@ -342,5 +350,17 @@ mod tests {
         assert_eq!(yaml("2016"), r#""2016""#);
         assert_eq!(yaml(""), r#""""#);
         assert_eq!(yaml("a\n---\nb"), "a --- b");
+    }
+
+    #[test]
+    fn collapsed_keeps_the_string_itself_when_there_is_nothing_to_collapse() {
+        let text = "One line, as most titles are".to_owned();
+        let at = text.as_ptr();
+        let kept = collapsed(text);
+        assert_eq!(kept.as_ptr(), at, "moved, not copied");
+        assert_eq!(
+            collapsed("two\n  lines ".to_owned()),
+            collapse("two\n  lines ")
+        );
     }
 }
