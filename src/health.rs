@@ -187,15 +187,7 @@ impl Health {
 /// `draft` with `comment` at its top: after the front matter (which must come first for the
 /// site to read it), else before everything.
 pub fn open_with(mut draft: String, comment: &str) -> String {
-    let body_at = draft.strip_prefix("---\n").and_then(|rest| {
-        let end = if rest.starts_with("---\n") {
-            Some(0)
-        } else {
-            rest.find("\n---\n").map(|i| i + 1)
-        };
-        end.map(|end| 4 + end + 4)
-    });
-    match body_at {
+    match crate::render::front_matter_close(&draft).map(|close| close + 4) {
         Some(at) => draft.insert_str(at, &format!("\n{comment}")),
         None => draft.insert_str(0, &format!("{comment}\n")),
     }

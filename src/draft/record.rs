@@ -151,16 +151,9 @@ pub fn hash(text: &str) -> String {
 pub fn stamp(mut text: String, id: &str) -> String {
     // In place: a draft of thousands of posts is megabytes, and a copy of it costs more than
     // moving its bytes along.
-    if let Some(rest) = text.strip_prefix("---\n") {
-        let end = if rest.starts_with("---\n") {
-            Some(0) // empty front matter
-        } else {
-            rest.find("\n---\n").map(|i| i + 1)
-        };
-        if let Some(end) = end {
-            text.insert_str(4 + end, &format!("{ID_KEY}: {id}\n"));
-            return text;
-        }
+    if let Some(close) = crate::render::front_matter_close(&text) {
+        text.insert_str(close, &format!("{ID_KEY}: {id}\n"));
+        return text;
     }
     text.truncate(text.trim_end().len());
     text.push_str(&format!("\n<!-- {ID_KEY}: {id} -->\n"));

@@ -2,8 +2,9 @@
 //! cores, its items stored once, and its state recorded. A source's failure is a line in the
 //! report, never the end of the run; only a store failure ends it.
 //!
-//! `attempt` fetches and parses one source on the threads of `cpu`, `state` moves its state on (pure), `writer` stores
-//! results in groups on its own thread, `report` is what the commands print.
+//! `attempt` fetches one source and parses it on the threads of `cpu`, `state` moves its state
+//! on (pure), `writer` stores results in groups on its own thread, `report` is what the
+//! commands print.
 
 mod attempt;
 mod cpu;

@@ -107,6 +107,16 @@ pub fn title_for(template: &str, now: DateTime<Utc>) -> String {
     template.replace("{date}", &now.format("%Y-%m-%d").to_string())
 }
 
+/// Where the `---` line that closes the front matter `text` opens with starts; `None` when it
+/// opens with none.
+pub fn front_matter_close(text: &str) -> Option<usize> {
+    let rest = text.strip_prefix("---\n")?;
+    if rest.starts_with("---\n") {
+        return Some(4); // empty front matter
+    }
+    rest.find("\n---\n").map(|i| 4 + i + 1)
+}
+
 /// The front matter's date format.
 pub fn front_matter_date(now: DateTime<Utc>) -> String {
     now.format("%Y-%m-%d %H:%M:%S UTC").to_string()

@@ -83,11 +83,7 @@ impl Store {
         match result {
             Ok(Some(code)) => Ok(code),
             Ok(None) => Err(StoreError::CodesExhausted),
-            Err(TransactionError::Abort(message)) => Err(StoreError::Corrupt {
-                path: self.path.clone(),
-                tree: "codes",
-                message,
-            }),
+            Err(TransactionError::Abort(message)) => Err(self.corrupt("codes", message)),
             Err(TransactionError::Storage(e)) => Err(self.io(e)),
         }
     }

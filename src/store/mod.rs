@@ -7,8 +7,8 @@
 //! `codes` (short code -> URL), `urls` (URL -> short code), `clicks` (short code -> redirects
 //! served), `drafts` (draft id -> record),
 //! `meta` (counters, the window, which draft a file holds).
-//! Items are in the layout of `record`; other values are JSON. Writes that belong together go in one transaction; every command that
-//! changes something flushes before it returns.
+//! Items are in the layout of `record`; other values are JSON. Writes that belong together go
+//! in one transaction; every command that changes something flushes before it returns.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -210,20 +210,21 @@ impl Store {
         tree: &'static str,
         bytes: &[u8],
     ) -> Result<T, StoreError> {
-        serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
-            path: self.path.clone(),
-            tree,
-            message: e.to_string(),
-        })
+        serde_json::from_slice(bytes).map_err(|e| self.corrupt(tree, e.to_string()))
     }
 
     /// An item as `inbox` and `items` hold it (`record`).
     fn decode_item(&self, tree: &'static str, bytes: &[u8]) -> Result<Item, StoreError> {
-        record::decode(bytes).map_err(|message| StoreError::Corrupt {
+        record::decode(bytes).map_err(|message| self.corrupt(tree, message))
+    }
+
+    /// What `tree` holds cannot be read: `message` says why.
+    fn corrupt(&self, tree: &'static str, message: String) -> StoreError {
+        StoreError::Corrupt {
             path: self.path.clone(),
             tree,
             message,
-        })
+        }
     }
 
     /// Applies `writes` to `tree` as one atomic batch; nothing at all when there are none

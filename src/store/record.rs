@@ -152,6 +152,13 @@ impl Reader<'_> {
         String::from_utf8(raw.to_vec()).map_err(|_| format!("text that is not UTF-8 at byte {at}"))
     }
 
+    fn opt_string(&mut self) -> Result<Option<String>, String> {
+        match self.flag()? {
+            false => Ok(None),
+            true => self.string().map(Some),
+        }
+    }
+
     fn flag(&mut self) -> Result<bool, String> {
         match self.byte()? {
             0 => Ok(false),
@@ -190,10 +197,7 @@ impl Reader<'_> {
                 title: self.string()?,
                 date: self.time()?,
                 file: self.string()?,
-                draft: match self.flag()? {
-                    false => None,
-                    true => Some(self.string()?),
-                },
+                draft: self.opt_string()?,
             }),
         };
         let returned = match self.flag()? {
