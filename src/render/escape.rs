@@ -21,8 +21,15 @@ fn may_escape(b: u8) -> bool {
 /// Escapes one value for markdown. Newlines and runs of whitespace collapse to one space, and
 /// leading or trailing whitespace goes (four leading spaces would start a code block).
 pub fn markdown(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len() + 8);
+    markdown_into(raw, &mut out);
+    out
+}
+
+/// `markdown`, appended to `out`.
+pub fn markdown_into(raw: &str, out: &mut String) {
     let text = collapse(raw);
-    let mut out = String::with_capacity(text.len() + 8);
+    let start = out.len();
     if starts_block(&text) {
         out.push('\\');
     }
@@ -56,8 +63,7 @@ pub fn markdown(raw: &str) -> String {
         }
     }
     out.push_str(&text[copied..]);
-    escape_ordered_list(&mut out);
-    out
+    escape_ordered_list(out, start);
 }
 
 /// `&lt;`, `&#60;`, `&#x3c;`: a name or number then `;`.
@@ -76,11 +82,15 @@ fn starts_block(text: &str) -> bool {
     matches!(text.as_bytes().first(), Some(b'-' | b'+' | b'=' | b':'))
 }
 
-/// `1. text` or `1) text` at the start would become an ordered list: escape the punctuation.
-fn escape_ordered_list(out: &mut String) {
-    let digits = out.chars().take_while(|c| c.is_ascii_digit()).count();
-    if digits > 0 && matches!(out[digits..].chars().next(), Some('.' | ')')) {
-        out.insert(digits, '\\');
+/// `1. text` or `1) text` at the start (of what `out` holds from `start` on) would become an
+/// ordered list: escape the punctuation.
+fn escape_ordered_list(out: &mut String, start: usize) {
+    let digits = out[start..]
+        .bytes()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    if digits > 0 && matches!(out.as_bytes().get(start + digits), Some(b'.' | b')')) {
+        out.insert(start + digits, '\\');
     }
 }
 
