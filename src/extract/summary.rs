@@ -8,7 +8,8 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use crate::text::{
-    collapse_whitespace, collapse_whitespace_owned, decode_entities, walk_html, Rules,
+    collapse_whitespace, collapse_whitespace_owned, collapsed_words, decode_entities, is_collapsed,
+    walk_html, Rules,
 };
 
 /// Kept whole up to here...
@@ -81,7 +82,7 @@ fn paragraph_in(input: &str) -> Option<Para> {
     let mut lead: Option<String> = None;
     let mut consider = |raw: String| -> Option<Para> {
         let mut para = judge(raw)?;
-        let words = para.text.split_whitespace().count();
+        let words = collapsed_words(&para.text);
         if is_label(&para.text) {
             // "Synopsis:" alone on its line: the sentence it introduces is the summary.
             return None;
@@ -119,17 +120,19 @@ fn paragraph_in(input: &str) -> Option<Para> {
 /// A paragraph's lines as one text: decoded, collapsed, a leading byline line ("Posted by Jane"
 /// before a `<br>`) dropped; `None` when nothing is left.
 fn paragraph_text(lines: &[String]) -> Option<String> {
-    let mut parts: Vec<String> = lines
-        .iter()
-        .map(|s| {
-            if s.contains('&') {
-                collapse_whitespace_owned(decode_entities(s))
-            } else {
-                collapse_whitespace(s)
-            }
-        })
-        .filter(|s| !s.is_empty())
-        .collect();
+    let clean = |s: &String| {
+        if s.contains('&') {
+            collapse_whitespace_owned(decode_entities(s))
+        } else {
+            collapse_whitespace(s)
+        }
+    };
+    if let [line] = lines {
+        // Most paragraphs are one line: no parts to gather and join.
+        let text = clean(line);
+        return (!text.is_empty() && !is_boilerplate(&text)).then_some(text);
+    }
+    let mut parts: Vec<String> = lines.iter().map(clean).filter(|s| !s.is_empty()).collect();
     while parts.first().is_some_and(|p| is_boilerplate(p)) {
         parts.remove(0);
     }
@@ -227,14 +230,17 @@ fn judge(raw: String) -> Option<Para> {
     if text.ends_with('\u{fffd}') {
         teaser = true;
     }
-    let words = text.split_whitespace().count();
+    let words = collapsed_words(&text);
     let real = words >= REAL_WORDS || (words >= 3 && ends_sentence(&text));
     Some(Para { text, real, teaser })
 }
 
+/// Whether `hay` holds `needle` (which starts with an ASCII letter), in any case.
 fn contains_ascii_ci(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len())
-        .any(|w| w.eq_ignore_ascii_case(needle))
+    let first = needle[0];
+    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), hay).any(|i| {
+        hay[i..].len() >= needle.len() && hay[i..i + needle.len()].eq_ignore_ascii_case(needle)
+    })
 }
 
 /// Bylines, share prompts, credits: not the post.
@@ -284,18 +290,20 @@ fn finish(p: &Para) -> String {
         Some(m) if m.end() < p.text.len() => &p.text[m.end()..],
         _ => p.text.as_str(),
     };
-    let p = &Para {
-        text: text.to_owned(),
-        ..p.clone()
-    };
-    let words: Vec<&str> = p.text.split_whitespace().collect();
+    let ends_cleanly = !p.teaser || ends_sentence(text);
+    // Judged paragraphs are collapsed: one within the cap that ends cleanly is the summary as
+    // it is (most are), without splitting it into words and joining them again.
+    if ends_cleanly && is_collapsed(text) && collapsed_words(text) <= MAX_WORDS {
+        return text.to_owned();
+    }
+    let words: Vec<&str> = text.split_whitespace().collect();
     if words.is_empty() {
         return String::new();
     }
     if words.len() > MAX_WORDS {
         return cut(&words[..MAX_WORDS]);
     }
-    if p.teaser && !ends_sentence(&p.text) {
+    if !ends_cleanly {
         // The feed cut mid-sentence, maybe mid-word: back to a sentence end, or drop the last
         // (possibly partial) word and say it goes on.
         if let Some(end) = last_sentence_end(&words) {

@@ -34,15 +34,32 @@ pub fn collapse_whitespace_owned(s: String) -> String {
     }
 }
 
-/// No whitespace at either end, and every run of it a single ASCII space.
-fn is_collapsed(s: &str) -> bool {
-    !s.starts_with(' ')
-        && !s.ends_with(' ')
-        && !s.contains("  ")
-        && !s
-            .bytes()
-            .any(|b| matches!(b, b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
-        && (s.is_ascii() || !s.chars().any(|c| c != ' ' && c.is_whitespace()))
+/// No whitespace at either end, and every run of it a single ASCII space. One pass over the
+/// bytes; the characters are decoded only when there are non-ASCII ones.
+pub fn is_collapsed(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
+        return false;
+    }
+    let (mut space, mut wide) = (false, false);
+    for &b in bytes {
+        match b {
+            b' ' if space => return false,
+            b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => return false,
+            _ => {}
+        }
+        space = b == b' ';
+        wide |= b >= 0x80;
+    }
+    !wide || !s.chars().any(|c| c != ' ' && c.is_whitespace())
+}
+
+/// The words of a text `is_collapsed` holds: its spaces and one.
+pub fn collapsed_words(s: &str) -> usize {
+    match s.is_empty() {
+        true => 0,
+        false => s.bytes().filter(|&b| b == b' ').count() + 1,
+    }
 }
 
 fn collapse_into(s: &str) -> String {
@@ -94,9 +111,21 @@ mod tests {
             "a\u{b}b",
             "a\u{85}b",
             "日本 語",
+            "a \u{a0}b",
+            "a \u{3000} b",
+            "a\rb",
+            "a\u{c}b",
+            "a b  ",
         ] {
             assert_eq!(collapse_whitespace(s), naive(s), "{s:?}");
             assert_eq!(collapse_whitespace_owned(s.to_owned()), naive(s), "{s:?}");
+            assert_eq!(is_collapsed(s), naive(s) == s, "{s:?}");
+            let collapsed = naive(s);
+            assert_eq!(
+                collapsed_words(&collapsed),
+                s.split_whitespace().count(),
+                "{s:?}"
+            );
         }
     }
 
