@@ -27,6 +27,11 @@ pub const MAX_LINK: usize = 2048;
 
 /// `href` resolved against `base`, without fragment and tracking parameters; only http(s).
 pub fn canonical(href: Option<&str>, base: Option<&Url>) -> Result<String, LinkError> {
+    canonical_url(href, base).map(String::from)
+}
+
+/// `canonical`, as the parsed URL (`comparable` reads its parts without parsing it again).
+fn canonical_url(href: Option<&str>, base: Option<&Url>) -> Result<Url, LinkError> {
     let href = href
         .map(str::trim)
         .filter(|h| !h.is_empty())
@@ -53,9 +58,8 @@ pub fn canonical(href: Option<&str>, base: Option<&Url>) -> Result<String, LinkE
             url.set_query(if kept.is_empty() { None } else { Some(&kept) });
         }
     }
-    let url: String = url.into();
-    if url.len() > MAX_LINK {
-        return Err(LinkError::TooLong(url.len()));
+    if url.as_str().len() > MAX_LINK {
+        return Err(LinkError::TooLong(url.as_str().len()));
     }
     Ok(url)
 }
@@ -64,8 +68,7 @@ pub fn canonical(href: Option<&str>, base: Option<&Url>) -> Result<String, LinkE
 /// did to them: no scheme (http and https are one), host without `www.`, no default port, no
 /// trailing slash, no fragment, no tracking parameters. `None` for what is not an http(s) URL.
 pub fn comparable(link: &str) -> Option<String> {
-    let canon = canonical(Some(link), None).ok()?;
-    let url = Url::parse(&canon).ok()?;
+    let url = canonical_url(Some(link), None).ok()?;
     let host = url.host_str()?.to_ascii_lowercase();
     let host = host.strip_prefix("www.").unwrap_or(&host);
     let mut out = String::from(host);

@@ -34,24 +34,21 @@ pub fn collapse_whitespace_owned(s: String) -> String {
     }
 }
 
-/// No whitespace at either end, and every run of it a single ASCII space. One pass over the
-/// bytes; the characters are decoded only when there are non-ASCII ones.
+/// No whitespace at either end, and every run of it a single ASCII space. The ASCII checks
+/// are passes without an early exit, which the compiler vectorises (every paragraph a summary
+/// reads is checked); the characters are decoded only when there are non-ASCII ones.
 pub fn is_collapsed(s: &str) -> bool {
     let bytes = s.as_bytes();
     if bytes.first() == Some(&b' ') || bytes.last() == Some(&b' ') {
         return false;
     }
-    let (mut space, mut wide) = (false, false);
-    for &b in bytes {
-        match b {
-            b' ' if space => return false,
-            b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => return false,
-            _ => {}
-        }
-        space = b == b' ';
-        wide |= b >= 0x80;
-    }
-    !wide || !s.chars().any(|c| c != ' ' && c.is_whitespace())
+    // \t, \n, \x0b, \x0c and \r: the ASCII whitespace that is not a space.
+    let controls = bytes
+        .iter()
+        .fold(false, |any, b| any | (b'\t'..=b'\r').contains(b));
+    !controls
+        && !s.contains("  ")
+        && (s.is_ascii() || !s.chars().any(|c| c != ' ' && c.is_whitespace()))
 }
 
 /// The words of a text `is_collapsed` holds: its spaces and one.
