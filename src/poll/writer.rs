@@ -13,8 +13,14 @@ use crate::store::{SourceState, Store, StoreError};
 use super::report::{SourceOutcome, SourceReport};
 use super::state::{advance, Attempt};
 
-/// Sources stored together in one set of batches, at most.
+/// Sources with items stored together in one set of batches, at most.
 pub const WRITE_GROUP: usize = 64;
+
+/// Sources stored together in one set of batches, at most, counting those that brought no
+/// items (not modified, failed): each of those is only its state to write, a few hundred
+/// bytes. A warm poll of 1000 sources is one batch of states rather than 16, each of which
+/// sled wrote to its log and waited for the disk on.
+pub const WRITE_GROUP_STATES: usize = WRITE_GROUP * 16;
 
 /// How long a group waits for more sources after its first: a poll of many sources stores
 /// them in few groups, and a poll of one is stored at once when its fetch ends.
@@ -66,19 +72,25 @@ pub fn write_results(
 }
 
 /// The next group of results: the first to come, and what follows it within `GROUP_WAIT`, up
-/// to `WRITE_GROUP`; `None` when all have come. Each group costs sled a write of its log
-/// buffer per tree, so a few large groups cost less than many small; and gathered here, on
-/// the fetchers' side, the writer's thread is woken once a group rather than once a source.
+/// to `WRITE_GROUP` sources with items or `WRITE_GROUP_STATES` in all; `None` when all have
+/// come. Each group costs sled a write of its log buffer per tree, so a few large groups cost
+/// less than many small; and gathered here, on the fetchers' side, the writer's thread is woken
+/// once a group rather than once a source.
 pub async fn next_group<S>(results: &mut S) -> Option<Vec<(usize, Attempt)>>
 where
     S: Stream<Item = (usize, Attempt)> + Unpin,
 {
     let first = results.next().await?;
     let deadline = tokio::time::Instant::now() + GROUP_WAIT;
+    let has_items = |(_, a): &(usize, Attempt)| matches!(a, Attempt::Items { .. });
+    let mut with_items = usize::from(has_items(&first));
     let mut group = vec![first];
-    while group.len() < WRITE_GROUP {
+    while with_items < WRITE_GROUP && group.len() < WRITE_GROUP_STATES {
         match tokio::time::timeout_at(deadline, results.next()).await {
-            Ok(Some(done)) => group.push(done),
+            Ok(Some(done)) => {
+                with_items += usize::from(has_items(&done));
+                group.push(done);
+            }
             Ok(None) | Err(_) => break,
         }
     }
@@ -122,14 +134,24 @@ mod tests {
         (i, Attempt::NotModified { moved_to: None })
     }
 
+    fn fetched(i: usize) -> (usize, Attempt) {
+        let attempt = Attempt::Items {
+            extracted: crate::extract::Extracted::default(),
+            validators: Default::default(),
+            final_url: String::new(),
+            moved_to: None,
+        };
+        (i, attempt)
+    }
+
     fn indexes(group: &[(usize, Attempt)]) -> Vec<usize> {
         group.iter().map(|(i, _)| *i).collect()
     }
 
     #[tokio::test]
     async fn results_go_to_the_writer_in_groups_of_what_has_come() {
-        // All at once: full groups, then the rest, then the end.
-        let mut all = stream::iter((0..WRITE_GROUP + 6).map(done));
+        // All at once, with items: full groups, then the rest, then the end.
+        let mut all = stream::iter((0..WRITE_GROUP + 6).map(fetched));
         let first = next_group(&mut all).await.unwrap();
         assert_eq!(indexes(&first), (0..WRITE_GROUP).collect::<Vec<_>>());
         let rest = next_group(&mut all).await.unwrap();
@@ -138,6 +160,17 @@ mod tests {
             (WRITE_GROUP..WRITE_GROUP + 6).collect::<Vec<_>>()
         );
         assert!(next_group(&mut all).await.is_none());
+        // Sources without items (304s) are states only: many more of them share a group.
+        let mut states = stream::iter((0..WRITE_GROUP_STATES + 6).map(done));
+        let first = next_group(&mut states).await.unwrap();
+        assert_eq!(first.len(), WRITE_GROUP_STATES);
+        assert_eq!(next_group(&mut states).await.unwrap().len(), 6);
+        assert!(next_group(&mut states).await.is_none());
+        // Mixed: the group closes at WRITE_GROUP sources with items, states aside.
+        let mixed = (0..3 * WRITE_GROUP).map(|i| if i % 3 == 0 { fetched(i) } else { done(i) });
+        let mut mixed = stream::iter(mixed);
+        let first = next_group(&mut mixed).await.unwrap();
+        assert_eq!(first.len(), 3 * (WRITE_GROUP - 1) + 1);
         // A result that comes later than GROUP_WAIT after the first is not waited for: the
         // first goes to the writer alone (a hanging source holds no other's results back).
         let late = stream::iter([0, 1]).then(|i| async move {
