@@ -120,23 +120,24 @@ fn paragraph_in(input: &str) -> Option<Para> {
 /// A paragraph's lines as one text: decoded, collapsed, a leading byline line ("Posted by Jane"
 /// before a `<br>`) dropped; `None` when nothing is left.
 fn paragraph_text(lines: &[String]) -> Option<String> {
-    let clean = |s: &String| {
-        if s.contains('&') {
-            collapse_whitespace_owned(decode_entities(s))
-        } else {
-            collapse_whitespace(s)
-        }
-    };
-    if let [line] = lines {
-        // Most paragraphs are one line: no parts to gather and join.
-        let text = clean(line);
-        return (!text.is_empty() && !is_boilerplate(&text)).then_some(text);
+    let mut parts: Vec<String> = lines
+        .iter()
+        .map(|s| {
+            if s.contains('&') {
+                collapse_whitespace_owned(decode_entities(s))
+            } else {
+                collapse_whitespace(s)
+            }
+        })
+        .filter(|s| !s.is_empty())
+        .skip_while(|p| is_boilerplate(p))
+        .collect();
+    // Most paragraphs are one line: that line is the text, not a copy of it.
+    match parts.len() {
+        0 => None,
+        1 => parts.pop(),
+        _ => Some(parts.join(" ")),
     }
-    let mut parts: Vec<String> = lines.iter().map(clean).filter(|s| !s.is_empty()).collect();
-    while parts.first().is_some_and(|p| is_boilerplate(p)) {
-        parts.remove(0);
-    }
-    (!parts.is_empty()).then(|| parts.join(" "))
 }
 
 fn looks_like_html(s: &str) -> bool {
