@@ -1,4 +1,5 @@
-//! A Bloom filter of the keys in `items` (the published and skipped posts), kept in the
+//! A Bloom filter of the keys in `items` and the archive (the published and skipped posts),
+//! and of the links in the archive's link indexes (see `archive::filter_entry`), kept in the
 //! `filter` tree and read once by a poll: a new post's key is looked up in `items` only when
 //! the filter says it may be there, so a poll into a store of a million old posts does not
 //! read a page of that tree from disk for every new one.
@@ -10,6 +11,7 @@
 
 use std::sync::Arc;
 
+use super::archive::{filter_entry, Index};
 use super::{Store, StoreError, Writes};
 
 /// Bits per key and hash functions: about one wrong "maybe" in a hundred at capacity.
@@ -119,14 +121,29 @@ impl Store {
         Ok(filter)
     }
 
-    /// A filter sized for twice the keys in `items` and `more`, holding them all.
+    /// A filter sized for twice the keys in `items`, the archive's keys and links, and
+    /// `more`, holding them all.
     fn filter_of_items(&self, more: &[Vec<u8>]) -> Result<KeyFilter, StoreError> {
-        let mut f = KeyFilter::with_capacity((self.items.len() as u64 + more.len() as u64) * 2);
-        for key in self.items.iter().keys() {
-            f.insert(&key.map_err(|e| self.io(e))?);
+        let mut entries: Vec<Vec<u8>> = Vec::new();
+        let keys = |tree: &sled::Tree| -> Result<Vec<sled::IVec>, StoreError> {
+            tree.iter()
+                .keys()
+                .collect::<Result<_, _>>()
+                .map_err(|e| self.io(e))
+        };
+        entries.extend(keys(&self.items)?.iter().map(|k| k.to_vec()));
+        if let Some(archive) = self.archive_if_any()? {
+            entries.extend(keys(&archive.items)?.iter().map(|k| k.to_vec()));
+            for (tree, index) in [
+                (&archive.alike, Index::Alike),
+                (&archive.links, Index::Links),
+            ] {
+                entries.extend(keys(tree)?.iter().map(|l| filter_entry(index, l)));
+            }
         }
-        for key in more {
-            f.insert(key);
+        let mut f = KeyFilter::with_capacity((entries.len() + more.len()) as u64 * 2);
+        for entry in entries.iter().chain(more) {
+            f.insert(entry);
         }
         Ok(f)
     }

@@ -1,5 +1,6 @@
 //! The items, in two trees by state: `inbox` (key -> Item) for the unseen ones and `items`
-//! for the published and skipped ones; and the two link indexes that find an item again:
+//! for the published and skipped ones, moved on to the archive by the command that wrote them
+//! (see `archive`: lookups read it last, and only when the filter says so); and the two link indexes that find an item again:
 //! `alike` (the comparable form of an http(s) link, see `extract::link::comparable` -> key) and
 //! `links` (any other link as written; stores made before this kept every link there too, and
 //! it is still read first). One entry per link: each is a sled insert on the cold path. Polls
@@ -83,6 +84,10 @@ impl Store {
         let mut staged = Staged::default();
         let reports = self.stage_upsert(&mut staged, groups)?;
         self.apply_in_order(staged)?;
+        // Posts stored published (added by hand), moved on to the archive.
+        if !self.items.is_empty() {
+            self.archive_kept()?;
+        }
         Ok(reports)
     }
 
@@ -194,18 +199,29 @@ impl Store {
         self.stored(key, None)
     }
 
-    /// The item stored under `key`: in `inbox`, else in `items` (read only when `filter`, if
-    /// given, says the key may be there).
+    /// The item stored under `key`: in `inbox`, else in `items`, else in the archive, which is
+    /// read (and opened) only when the filter (`filter`, or the store's) says the key may be
+    /// there.
     fn stored(&self, key: &str, filter: Option<&KeyFilter>) -> Result<Option<Item>, StoreError> {
         let key = key.as_bytes();
         if let Some(v) = self.inbox.get(key).map_err(|e| self.io(e))? {
             return Ok(Some(self.decode_item("inbox", &v)?));
         }
-        if !filter.is_none_or(|f| f.may_contain(key)) {
+        let maybe = match filter {
+            Some(f) => f.may_contain(key),
+            None => self.key_filter()?.may_contain(key),
+        };
+        if !maybe {
             return Ok(None);
         }
-        match self.items.get(key).map_err(|e| self.io(e))? {
-            Some(v) => Ok(Some(self.decode_item("items", &v)?)),
+        if let Some(v) = self.items.get(key).map_err(|e| self.io(e))? {
+            return Ok(Some(self.decode_item("items", &v)?));
+        }
+        let Some(archive) = self.archive_if_any()? else {
+            return Ok(None);
+        };
+        match archive.items.get(key).map_err(|e| self.io(e))? {
+            Some(v) => Ok(Some(self.decode_item("archive", &v)?)),
             None => Ok(None),
         }
     }
@@ -237,6 +253,10 @@ impl Store {
                 LinkKey::Exact(_) => None,
             },
         };
+        let found = match found {
+            Some(k) => Some(k),
+            None => self.archived_key_for(link, key)?,
+        };
         Ok(found.map(|k| String::from_utf8_lossy(&k).into_owned()))
     }
 
@@ -254,22 +274,32 @@ impl Store {
     /// Up to `limit` keys that start with `prefix`, in key order.
     pub fn keys_with_prefix(&self, prefix: &str, limit: usize) -> Result<Vec<String>, StoreError> {
         let mut keys = Vec::new();
-        for tree in [&self.inbox, &self.items] {
+        let archive = self.archive_if_any()?;
+        let mut trees = vec![&self.inbox, &self.items];
+        trees.extend(archive.as_ref().map(|a| &a.items));
+        for tree in trees {
             for k in tree.scan_prefix(prefix.as_bytes()).keys().take(limit) {
                 let k = k.map_err(|e| self.io(e))?;
                 keys.push(String::from_utf8_lossy(&k).into_owned());
             }
         }
         keys.sort_unstable();
+        keys.dedup();
         keys.truncate(limit);
         Ok(keys)
     }
 
-    /// Every item, in key order.
+    /// Every item, in key order: an item in two trees (a crash between the steps of a move to
+    /// or from the archive) is read from the first of `inbox`, `items` and the archive.
     pub fn items(&self) -> Result<Vec<Item>, StoreError> {
         let mut all = self.tree_items(&self.inbox, "inbox")?;
         all.extend(self.tree_items(&self.items, "items")?);
-        all.sort_unstable_by(|a, b| a.key.cmp(&b.key));
+        if let Some(archive) = self.archive_if_any()? {
+            all.extend(self.tree_items(&archive.items, "archive")?);
+        }
+        // Stable: of two with one key, the first read stays.
+        all.sort_by(|a, b| a.key.cmp(&b.key));
+        all.dedup_by(|later, first| later.key == first.key);
         Ok(all)
     }
 
@@ -315,9 +345,11 @@ impl Store {
             .writing
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.unarchive(items)?;
         let mut staged = Staged::default();
         stage_items(&mut staged, &items.iter().collect::<Vec<_>>());
-        self.apply_atomically(staged)
+        self.apply_atomically(staged)?;
+        self.archive_kept()
     }
 
     /// What `publish` records, all at once: the items it changed, the posts added by hand
@@ -334,6 +366,7 @@ impl Store {
             .writing
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
+        self.unarchive(changed)?;
         let mut staged = Staged::default();
         self.stage_upsert(&mut staged, &[by_hand])?;
         stage_items(&mut staged, &changed.iter().collect::<Vec<_>>());
@@ -343,7 +376,8 @@ impl Store {
         if let Some((which, value)) = meta {
             staged.meta.insert(which.key().as_bytes(), to_json(value));
         }
-        self.apply_atomically(staged)
+        self.apply_atomically(staged)?;
+        self.archive_kept()
     }
 
     /// Every unseen item, in key order, read from `inbox` alone: the published and skipped
@@ -454,13 +488,13 @@ impl Store {
 /// How a link is indexed: its comparable form in `alike` when it is an http(s) URL (worked
 /// out once per item: it parses the URL twice), else as written in `links`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum LinkKey {
+pub(super) enum LinkKey {
     Alike(String),
     Exact(String),
 }
 
 impl LinkKey {
-    fn of(link: &str) -> LinkKey {
+    pub(super) fn of(link: &str) -> LinkKey {
         match comparable(link) {
             Some(c) => LinkKey::Alike(c),
             None => LinkKey::Exact(link.to_owned()),

@@ -1,6 +1,7 @@
 //! The sled store and the only code that touches it. Trees:
 //! `inbox` (key -> Item, for the unseen items), `items` (key -> Item, for the published and
-//! skipped ones: a poll's new posts never land among them), `counts`
+//! skipped ones until the command that wrote them moves them on to the archive, a store of
+//! their own: see `archive`; a poll's new posts never land among them), `counts`
 //! (source name -> how many items it brought), `alike` (the comparable form of an http(s)
 //! link, see `extract::link::comparable` -> key), `links` (any other link as written -> key),
 //! `sources` (name -> SourceState),
@@ -17,6 +18,7 @@ use serde::{de::DeserializeOwned, Serialize};
 
 use crate::item::Item;
 
+mod archive;
 mod codes;
 mod drafts;
 mod filter;
@@ -86,6 +88,18 @@ fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
         })
 }
 
+/// Opens the sled store in the folder `path`, after removing a snapshot a killed process left
+/// unfinished if sled refuses it for one.
+fn open_store_folder(path: &Path) -> Result<sled::Db, StoreError> {
+    match open_sled(path) {
+        Err(StoreError::Open {
+            cause: sled::Error::Corruption { .. },
+            ..
+        }) if remove_unfinished_snapshots(path) > 0 => open_sled(path),
+        opened => opened,
+    }
+}
+
 /// Removes the `snap.*.generating` files of `path`, and says how many there were. sled 0.34
 /// writes its snapshot to such a file when it opens a store, then renames it; a process killed
 /// in between leaves it, and sled then reads it as the newest snapshot and reports the store
@@ -140,6 +154,10 @@ pub struct Store {
     /// Short code -> redirects served (u64, big-endian), added to in batches by the daemon.
     clicks: sled::Tree,
     meta: sled::Tree,
+    /// The published and skipped items, once this process has opened them (see `archive`).
+    archive: Arc<Mutex<Option<Arc<archive::Archive>>>>,
+    /// Whether the store has an archive: all do but an older one being adopted.
+    archived: bool,
 }
 
 impl std::fmt::Debug for Store {
@@ -159,20 +177,30 @@ impl Store {
                 })?;
             }
         }
-        let db = match open_sled(path) {
-            Err(StoreError::Open {
-                cause: sled::Error::Corruption { .. },
-                ..
-            }) if remove_unfinished_snapshots(path) > 0 => open_sled(path)?,
-            opened => opened?,
-        };
+        let store = Store::over(path, open_store_folder(&path.join(archive::LIVE))?, true)?;
+        store.adopt_older_store()?;
+        store.build_indexes()?;
+        // Published or skipped items a command stopped before archiving.
+        if !store.items.is_empty() {
+            let _writing = store
+                .writing
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            store.archive_kept()?;
+        }
+        Ok(store)
+    }
+
+    /// The store whose trees are those of `db`; its archive is the sled store at `path` when
+    /// `archived` (else it has none: a store of the layout before the archive, being adopted).
+    fn over(path: &Path, db: sled::Db, archived: bool) -> Result<Store, StoreError> {
         let tree = |name: &str| {
             db.open_tree(name).map_err(|cause| StoreError::Open {
                 path: path.to_owned(),
                 cause,
             })
         };
-        let store = Store {
+        Ok(Store {
             items: tree("items")?,
             inbox: tree("inbox")?,
             filter: tree("filter")?,
@@ -188,10 +216,10 @@ impl Store {
             meta: tree("meta")?,
             path: path.to_owned(),
             writing: Arc::new(Mutex::new(())),
+            archive: Arc::new(Mutex::new(None)),
+            archived,
             db,
-        };
-        store.build_indexes()?;
-        Ok(store)
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -308,6 +336,7 @@ impl Store {
 
     /// Forces everything written so far to disk.
     pub fn flush(&self) -> Result<(), StoreError> {
+        self.flush_archive()?;
         self.db.flush().map(|_| ()).map_err(|e| self.io(e))
     }
 }
@@ -357,6 +386,14 @@ mod tests {
     use super::*;
     use crate::item::{Item, ItemState};
     use chrono::{TimeZone, Utc};
+
+    /// How many items `items` and the archive hold, with the archive's share checked: it
+    /// holds them all once the command that wrote them returns.
+    fn kept(store: &Store) -> usize {
+        let archived = store.archive_if_any().unwrap().map_or(0, |a| a.items.len());
+        assert_eq!(store.items.len(), 0, "moved on to the archive");
+        archived
+    }
 
     fn item(key: &str, link: &str) -> Item {
         let t = Utc.with_ymd_and_hms(2016, 5, 1, 10, 0, 0).unwrap();
@@ -614,13 +651,13 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(keys(&store), ["a", "b"]);
-        assert_eq!((store.inbox.len(), store.items.len()), (2, 0));
+        assert_eq!((store.inbox.len(), kept(&store)), (2, 0));
         let mut published = store.item("a").unwrap().unwrap();
         published.state = ItemState::Published;
         store.put_items(&[published.clone()]).unwrap();
         assert_eq!(keys(&store), ["b"]);
         assert_eq!(
-            (store.inbox.len(), store.items.len()),
+            (store.inbox.len(), kept(&store)),
             (1, 1),
             "moved, not copied"
         );
@@ -632,16 +669,16 @@ mod tests {
         assert_eq!(store.items().unwrap().len(), 2);
         // Polled again, a published post stays where it is, untouched.
         assert_eq!(store.upsert_items(&items).unwrap().unchanged, 2);
-        assert_eq!((store.inbox.len(), store.items.len()), (1, 1));
+        assert_eq!((store.inbox.len(), kept(&store)), (1, 1));
         published.state = ItemState::Unseen;
         store.put_items(&[published]).unwrap();
         assert_eq!(keys(&store), ["a", "b"]);
-        assert_eq!((store.inbox.len(), store.items.len()), (2, 0));
+        assert_eq!((store.inbox.len(), kept(&store)), (2, 0));
         // A post added by hand at publish time is published already: it goes to `items`.
         let mut by_hand = item("h", "https://b/1");
         by_hand.state = ItemState::Published;
         store.upsert_items(&[by_hand]).unwrap();
-        assert_eq!((store.inbox.len(), store.items.len()), (2, 1));
+        assert_eq!((store.inbox.len(), kept(&store)), (2, 1));
     }
 
     /// A process killed while sled wrote its snapshot leaves `snap.*.generating`, which sled
@@ -656,11 +693,12 @@ mod tests {
             store.flush().unwrap();
         }
         drop(Store::open(&path).unwrap()); // a snapshot written, as every open after a write
+        let live = path.join(archive::LIVE);
         for half in ["", "half a snapshot"] {
-            std::fs::write(path.join("snap.FFFFFFFFFFFFFFFF.generating"), half).unwrap();
+            std::fs::write(live.join("snap.FFFFFFFFFFFFFFFF.generating"), half).unwrap();
             let store = Store::open(&path).unwrap();
             assert_eq!(store.item("k1").unwrap().unwrap().link, "https://a/1");
-            assert!(!path.join("snap.FFFFFFFFFFFFFFFF.generating").exists());
+            assert!(!live.join("snap.FFFFFFFFFFFFFFFF.generating").exists());
         }
     }
 
@@ -705,21 +743,22 @@ mod tests {
             let dir = tempfile::tempdir().unwrap();
             let path = dir.path().join("db");
             {
-                let store = Store::open(&path).unwrap();
+                // The layout before the archive: one sled store, in the folder itself.
+                let db = sled::open(&path).unwrap();
+                let items = db.open_tree("items").unwrap();
                 let mut old = item("p", "https://a/0");
                 old.state = ItemState::Skipped;
                 for it in [item("a", "https://a/1"), item("b", "https://a/2"), old] {
-                    store.items.insert(it.key.as_bytes(), to_json(&it)).unwrap();
+                    items.insert(it.key.as_bytes(), to_json(&it)).unwrap();
                 }
-                let index = store.db.open_tree("unseen").unwrap();
-                index.insert("a", "").unwrap();
-                index.insert("b", "").unwrap();
-                store.meta.remove("inbox_built").unwrap();
-                if !indexed {
-                    store.db.drop_tree("unseen").unwrap();
-                    store.meta.remove("indexes_built").unwrap();
+                if indexed {
+                    let index = db.open_tree("unseen").unwrap();
+                    index.insert("a", "").unwrap();
+                    index.insert("b", "").unwrap();
+                    let meta = db.open_tree("meta").unwrap();
+                    meta.insert("indexes_built", to_json(&true)).unwrap();
                 }
-                store.flush().unwrap();
+                db.flush().unwrap();
             }
             let reopened = Store::open(&path).unwrap();
             let unseen: Vec<String> = reopened
@@ -729,8 +768,10 @@ mod tests {
                 .map(|i| i.key)
                 .collect();
             assert_eq!(unseen, ["a", "b"], "indexed: {indexed}");
-            assert_eq!(reopened.items.len(), 1, "the skipped one stays");
+            assert_eq!(kept(&reopened), 1, "the skipped one stays");
             assert!(!reopened
+                .archive()
+                .unwrap()
                 .db
                 .tree_names()
                 .iter()
