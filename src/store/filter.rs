@@ -122,28 +122,31 @@ impl Store {
     }
 
     /// A filter sized for twice the keys in `items`, the archive's keys and links, and
-    /// `more`, holding them all.
+    /// `more`, holding them all: the trees are read twice, counted and then added, rather
+    /// than their keys held (a million posts' keys and links are 100 MB as `Vec`s).
     fn filter_of_items(&self, more: &[Vec<u8>]) -> Result<KeyFilter, StoreError> {
-        let mut entries: Vec<Vec<u8>> = Vec::new();
-        let keys = |tree: &sled::Tree| -> Result<Vec<sled::IVec>, StoreError> {
-            tree.iter()
-                .keys()
-                .collect::<Result<_, _>>()
-                .map_err(|e| self.io(e))
-        };
-        entries.extend(keys(&self.items)?.iter().map(|k| k.to_vec()));
-        if let Some(archive) = self.archive_if_any()? {
-            entries.extend(keys(&archive.items)?.iter().map(|k| k.to_vec()));
-            for (tree, index) in [
-                (&archive.alike, Index::Alike),
-                (&archive.links, Index::Links),
-            ] {
-                entries.extend(keys(tree)?.iter().map(|l| filter_entry(index, l)));
+        let archive = self.archive_if_any()?;
+        let mut trees: Vec<(&sled::Tree, Option<Index>)> = vec![(&self.items, None)];
+        if let Some(a) = &archive {
+            trees.extend([
+                (&a.items, None),
+                (&a.alike, Some(Index::Alike)),
+                (&a.links, Some(Index::Links)),
+            ]);
+        }
+        let count: usize = trees.iter().map(|(tree, _)| tree.len()).sum();
+        let mut f = KeyFilter::with_capacity((count + more.len()) as u64 * 2);
+        for (tree, index) in trees {
+            for key in tree.iter().keys() {
+                let key = key.map_err(|e| self.io(e))?;
+                match index {
+                    None => f.insert(&key),
+                    Some(index) => f.insert(&filter_entry(index, &key)),
+                }
             }
         }
-        let mut f = KeyFilter::with_capacity((entries.len() + more.len()) as u64 * 2);
-        for entry in entries.iter().chain(more) {
-            f.insert(entry);
+        for key in more {
+            f.insert(key);
         }
         Ok(f)
     }
