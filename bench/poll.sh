@@ -9,10 +9,10 @@
 #          snapshot up to date only when it opens a store)
 #   draft  `draft --no-poll` over the store the cold poll filled (N x POSTS unseen)
 #   big    with BIG=1000000 (the default; BIG=0 skips it): a store already holding BIG
-#          published posts, opened once after fill_store wrote it (the figure printed: the
-#          same catching up, for a million posts), then the cold and warm polls of 1000 feeds
-#          into it, and a draft of the 50 unseen posts of a store of BIG published ones
-#          (opened once before, likewise)
+#          published posts (in its archive, which fill_store opens again once it has written
+#          it, for the same catching up), opened once more (`sources`, printed), then the cold
+#          and warm polls of 1000 feeds into it, and a draft of the 50 unseen posts of a store
+#          of BIG published ones (opened once before, likewise)
 #
 # Usage: bench/poll.sh [SIZES="100 1000 5000"] [BIN=target/release/roundup]
 #        (POSTS=20 posts per feed; KEEP=1 keeps the work folder; needs nginx, installed
@@ -82,7 +82,7 @@ if [ "$BIG" -gt 0 ]; then
   echo "-- a store of $BIG published posts (made by examples/fill_store)"
   $FILL "$W/big/db" "$BIG" 0 >/dev/null
   config 1000 "$W/big/db" >"$W/big.toml"
-  run "first open after fill_store (sources)" "$BIN" --config "$W/big.toml" -q sources
+  run "open after fill_store (sources)" "$BIN" --config "$W/big.toml" -q sources
   run "open again (sources)" "$BIN" --config "$W/big.toml" -q sources
   run "poll, cold (1000 feeds, big store)" "$BIN" --config "$W/big.toml" -q poll
   run "poll, warm (1000 feeds, big store)" "$BIN" --config "$W/big.toml" -q poll
