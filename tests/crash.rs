@@ -178,7 +178,14 @@ fn a_publish_stopped_anywhere_happened_or_did_not() {
     std::fs::write(base.path().join("draft.md"), &edited).unwrap();
     let before = states(base.path());
 
-    for point in ["publish-read", "publish-recorded", "publish-flushed"] {
+    // "archive-copied": the published posts are in the archive and still in the rest of the
+    // store (a move to the archive stopped halfway).
+    for point in [
+        "publish-read",
+        "publish-recorded",
+        "archive-copied",
+        "publish-flushed",
+    ] {
         let work = tempfile::tempdir().unwrap();
         let dir = work.path();
         copy_dir(base.path(), dir);
@@ -208,6 +215,61 @@ fn a_publish_stopped_anywhere_happened_or_did_not() {
         );
         let text = std::fs::read_to_string(dir.join("next.md")).unwrap();
         assert_eq!(posts(&text), [3, 4], "{point}: {next}\n{text}");
+    }
+}
+
+/// A skipped post, already moved to the archive, taken back by `unskip` stopped dead after
+/// it was copied back out of the archive and before the archive let it go, and a skip stopped
+/// after the archive got it: each happened or did not, and doing it again finishes it.
+#[test]
+fn a_skip_or_unskip_stopped_between_the_two_stores_happened_or_did_not() {
+    let base = tempfile::tempdir().unwrap();
+    setup(base.path());
+    let state = |dir: &Path| -> String {
+        let found: Vec<(String, String)> = states(dir)
+            .into_iter()
+            .filter(|(t, _)| t == "Post number 1")
+            .collect();
+        assert_eq!(found.len(), 1, "one post, read once: {found:?}");
+        found[0].1.clone()
+    };
+    let key = |dir: &Path| -> String {
+        let out = ok(roundup(dir, &["items", "--json"]), "items");
+        let items: Vec<serde_json::Value> = serde_json::from_str(&out).unwrap();
+        let it = items
+            .iter()
+            .find(|i| i["title"] == "Post number 1")
+            .unwrap();
+        it["key"].as_str().unwrap().to_owned()
+    };
+    let k = key(base.path());
+    for (point, first, then) in [
+        ("archive-copied", "skip", "unskip"),
+        ("unarchive-copied", "unskip", "skip"),
+    ] {
+        let work = tempfile::tempdir().unwrap();
+        let dir = work.path();
+        copy_dir(base.path(), dir);
+        if first == "unskip" {
+            ok(roundup(dir, &["skip", &k]), "skip");
+            assert_eq!(state(dir), "skipped");
+        }
+        let before = state(dir);
+        roundup_crashing(dir, point, &[first, &k]);
+        let after = state(dir);
+        let done = if first == "skip" { "skipped" } else { "unseen" };
+        assert!(after == before || after == done, "{point}: {after}");
+        ok(roundup(dir, &[first, &k]), "again");
+        assert_eq!(state(dir), done, "{point}");
+        ok(roundup(dir, &[then, &k]), "and back");
+        assert_ne!(state(dir), done, "{point}");
+        let drafted = ok(
+            roundup(dir, &["draft", "--no-poll", "--out", "next.md"]),
+            "draft",
+        );
+        let text = std::fs::read_to_string(dir.join("next.md")).unwrap();
+        let shows = posts(&text).contains(&1);
+        assert_eq!(shows, then == "unskip", "{point}: {drafted}\n{text}");
     }
 }
 

@@ -257,6 +257,7 @@ impl Store {
             }
             self.write_archive(&archive, [items, alike, links])?;
             archive.db.flush().map_err(|e| self.io(e))?;
+            crate::files::crash_point("archive-copied");
             self.apply_atomically(moved)?;
         }
     }
@@ -305,6 +306,7 @@ impl Store {
         }
         self.apply(&self.items, copies)?;
         self.db.flush().map_err(|e| self.io(e))?;
+        crate::files::crash_point("unarchive-copied");
         archive
             .items
             .apply_batch(gone.batch)
