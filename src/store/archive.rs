@@ -266,6 +266,7 @@ impl Store {
     fn write_archive(&self, archive: &Archive, writes: [Writes; 3]) -> Result<(), StoreError> {
         use sled::transaction::{ConflictableTransactionError, TransactionError};
         let [items, alike, links] = writes;
+        self.wrote(true, items.bytes + alike.bytes + links.bytes);
         let trees = (&archive.items, &archive.alike, &archive.links);
         let result: Result<(), TransactionError<()>> = trees.transaction(|(i, a, l)| {
             i.apply_batch(&items.batch)?;

@@ -12,6 +12,7 @@
 //! in one transaction; every command that changes something flushes before it returns.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use serde::{de::DeserializeOwned, Serialize};
@@ -128,6 +129,9 @@ fn remove_unfinished_snapshots(path: &Path) -> usize {
 /// years stays this size; a poll or a draft reads what it needs from the OS's file cache.
 const CACHE_BYTES: u64 = 32 << 20;
 
+/// Bytes a process writes to a sled store before it settles it on ending (see `Store::settle`).
+const SETTLE_AFTER: u64 = 8 << 20;
+
 #[derive(Clone)]
 pub struct Store {
     path: PathBuf,
@@ -158,6 +162,8 @@ pub struct Store {
     archive: Arc<Mutex<Option<Arc<archive::Archive>>>>,
     /// Whether the store has an archive: all do but an older one being adopted.
     archived: bool,
+    /// Bytes written to `live` and to the archive by this process (see `settle`).
+    written: Arc<[AtomicU64; 2]>,
 }
 
 impl std::fmt::Debug for Store {
@@ -218,6 +224,7 @@ impl Store {
             writing: Arc::new(Mutex::new(())),
             archive: Arc::new(Mutex::new(None)),
             archived,
+            written: Arc::new([AtomicU64::new(0), AtomicU64::new(0)]),
             db,
         })
     }
@@ -261,7 +268,42 @@ impl Store {
         if writes.len == 0 {
             return Ok(());
         }
+        self.wrote(false, writes.bytes);
         tree.apply_batch(writes.batch).map_err(|e| self.io(e))
+    }
+
+    /// Counts `bytes` written to `live`, or to the archive.
+    fn wrote(&self, archive: bool, bytes: u64) {
+        self.written[usize::from(archive)].fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    /// Settles a store this process wrote much to, for the next command to open: sled 0.34
+    /// brings a store's snapshot up to date only when it opens it, reading back every message
+    /// of its log since the last one (30 MB after a cold poll of 1000 feeds: a third of the
+    /// next command's time). Each of the two sled stores this process wrote more than
+    /// `SETTLE_AFTER` to is opened once more, now, and let go; the others are left as they
+    /// are. Takes the store (its last copy) to close it first: sled lets one handle hold it.
+    /// Best effort: a store that cannot be opened again now is settled by the next command.
+    /// For a process about to end: what is not closed is not torn down (sled's teardown walks
+    /// every page it holds), and stays open until the process ends.
+    pub fn settle(self) {
+        let written = [0, 1].map(|i| self.written[i].load(Ordering::Relaxed));
+        if written.iter().all(|&w| w <= SETTLE_AFTER) {
+            // Not torn down either: see `settle`'s caller.
+            std::mem::forget(self);
+            return;
+        }
+        let path = self.path.clone();
+        drop(self);
+        let folders = [path.join(archive::LIVE), path];
+        for (folder, written) in folders.iter().zip(written) {
+            if written > SETTLE_AFTER {
+                if let Ok(db) = open_sled(folder) {
+                    // Not torn down (walking its pages): the process is about to end.
+                    std::mem::forget(db);
+                }
+            }
+        }
     }
 
     /// Applies `staged` batch by batch, in the order that keeps the store readable after a
@@ -311,6 +353,20 @@ impl Store {
             &self.drafts,
             &self.meta,
         );
+        let bytes = [
+            &staged.links,
+            &staged.alike,
+            &staged.inbox,
+            &staged.items,
+            &staged.counts,
+            &staged.drafts,
+            &staged.meta,
+        ]
+        .iter()
+        .map(|w| w.bytes)
+        .sum::<u64>()
+            + filter_writes.bytes;
+        self.wrote(false, bytes);
         let result: Result<(), TransactionError<()>> = trees.transaction(
             |(filter, links, alike, inbox, items, counts, drafts, meta)| {
                 filter.apply_batch(&filter_writes.batch)?;
@@ -363,10 +419,13 @@ struct Staged {
 struct Writes {
     batch: sled::Batch,
     len: usize,
+    /// Bytes of the keys and values inserted.
+    bytes: u64,
 }
 
 impl Writes {
     fn insert(&mut self, key: impl AsRef<[u8]>, value: impl AsRef<[u8]>) {
+        self.bytes += (key.as_ref().len() + value.as_ref().len()) as u64;
         self.batch.insert(key.as_ref(), value.as_ref());
         self.len += 1;
     }
@@ -733,6 +792,43 @@ mod tests {
         moved(&store, "https://c/1");
         assert!(store.key_filter().unwrap().may_contain(b"k1"));
         assert!(!store.key_filter().unwrap().may_contain(b"not there"));
+    }
+
+    /// A process that wrote more than `SETTLE_AFTER` to the store opens it once more as it
+    /// ends, so that sled's snapshot covers what it wrote and the next command reads none of
+    /// its log back; one that wrote little leaves the store as it is.
+    #[test]
+    fn a_store_written_much_is_settled_for_the_next_command() {
+        let snapshots = |path: &Path| -> Vec<String> {
+            let mut names: Vec<String> = std::fs::read_dir(path.join(archive::LIVE))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .filter(|n| n.starts_with("snap."))
+                .collect();
+            names.sort();
+            names
+        };
+        for much in [false, true] {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("db");
+            let store = Store::open(&path).unwrap();
+            let n = if much { 1200 } else { 10 };
+            let items: Vec<Item> = (0..n)
+                .map(|i| Item {
+                    summary: "x".repeat(8000),
+                    ..item(&format!("k{i}"), &format!("https://a/{i}"))
+                })
+                .collect();
+            store.upsert_items(&items).unwrap();
+            store.flush().unwrap();
+            let before = snapshots(&path);
+            store.settle();
+            let after = snapshots(&path);
+            assert_eq!(after != before, much, "{before:?} -> {after:?}");
+            if much {
+                assert!(after.last() > before.last(), "a newer snapshot: {after:?}");
+            }
+        }
     }
 
     /// A store from before `inbox` (every item in `items`, the unseen ones named by an `unseen`
