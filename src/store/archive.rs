@@ -332,6 +332,15 @@ mod tests {
         it
     }
 
+    /// A store at `path` holding two unseen posts, "a" and "b".
+    fn two_unseen(path: &std::path::Path) -> Store {
+        let store = Store::open(path).unwrap();
+        store
+            .upsert_items(&[item("a", "https://a/1"), item("b", "https://a/2")])
+            .unwrap();
+        store
+    }
+
     fn keys(items: Vec<Item>) -> Vec<String> {
         items.into_iter().map(|i| i.key).collect()
     }
@@ -344,10 +353,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db");
         {
-            let store = Store::open(&path).unwrap();
-            store
-                .upsert_items(&[item("a", "https://a/1"), item("b", "https://a/2")])
-                .unwrap();
+            let store = two_unseen(&path);
             assert!(!store.archive_opened(), "nothing published yet");
             store.put_items(&[published(&store, "a")]).unwrap();
             assert!(path.join("conf").exists() && path.join(LIVE).join("conf").exists());
@@ -409,10 +415,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("db");
         {
-            let store = Store::open(&path).unwrap();
-            store
-                .upsert_items(&[item("a", "https://a/1"), item("b", "https://a/2")])
-                .unwrap();
+            let store = two_unseen(&path);
             store.put_items(&[published(&store, "a")]).unwrap();
             // Killed after the archive got "a" and before `items` let it go.
             let archive = store.archive().unwrap();
