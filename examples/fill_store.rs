@@ -56,13 +56,9 @@ fn main() {
         store.upsert_items(&batch).expect("stored");
     }
     store.flush().expect("flushed");
-    drop(store);
-    // Opened again, and the archive with it (a lookup of a published post): sled brings each
-    // store's snapshot up to date as it opens it, here rather than in what is measured next.
-    let store = Store::open(std::path::Path::new(path)).expect("the store opens again");
-    if published > 0 {
-        let found = store.item(&item(0, true).key).expect("read");
-        assert!(found.is_some(), "a published post is found");
-    }
+    // Settled as a command that wrote this much is: each sled store opened once more (sled
+    // brings its snapshot up to date then, rather than in what is measured next), and `live`,
+    // which the published posts passed through on their way to the archive, copied afresh.
+    store.settle();
     println!("{published} published and {unseen} unseen items in {path}");
 }

@@ -21,6 +21,7 @@ use crate::item::Item;
 
 mod archive;
 mod codes;
+mod compact;
 mod drafts;
 mod filter;
 mod items;
@@ -184,6 +185,7 @@ impl Store {
             }
         }
         let store = Store::over(path, open_store_folder(&path.join(archive::LIVE))?, true)?;
+        compact::clear_leftover(path);
         store.adopt_older_store()?;
         store.build_indexes()?;
         // Published or skipped items a command stopped before archiving.
@@ -282,7 +284,8 @@ impl Store {
     /// of its log since the last one (30 MB after a cold poll of 1000 feeds: a third of the
     /// next command's time). Each of the two sled stores this process wrote more than
     /// `SETTLE_AFTER` to is opened once more, now, and let go; the others are left as they
-    /// are. Takes the store (its last copy) to close it first: sled lets one handle hold it.
+    /// are; after much moved on to the archive, `live` is copied afresh instead (`compact`).
+    /// Takes the store (its last copy) to close it first: sled lets one handle hold it.
     /// Best effort: a store that cannot be opened again now is settled by the next command.
     /// For a process about to end: what is not closed is not torn down (sled's teardown walks
     /// every page it holds), and stays open until the process ends.
@@ -295,12 +298,20 @@ impl Store {
         }
         let path = self.path.clone();
         drop(self);
-        let folders = [path.join(archive::LIVE), path];
-        for (folder, written) in folders.iter().zip(written) {
-            if written > SETTLE_AFTER {
-                if let Ok(db) = open_sled(folder) {
+        // Much moved on to the archive: `live` is copied afresh, its free space left behind.
+        let moved = written[1] > SETTLE_AFTER;
+        let folders = [path.join(archive::LIVE), path.clone()];
+        for (i, (folder, written)) in folders.iter().zip(written).enumerate() {
+            if written > SETTLE_AFTER || i == 0 && moved {
+                match open_sled(folder) {
+                    Ok(db) if i == 0 && moved => {
+                        if let Err(e) = compact::compact_live(&path, db) {
+                            tracing::warn!("could not compact the store: {e}");
+                        }
+                    }
                     // Not torn down (walking its pages): the process is about to end.
-                    std::mem::forget(db);
+                    Ok(db) => std::mem::forget(db),
+                    Err(_) => {}
                 }
             }
         }
@@ -829,6 +840,53 @@ mod tests {
                 assert!(after.last() > before.last(), "a newer snapshot: {after:?}");
             }
         }
+    }
+
+    /// After much moved on to the archive, `live` is copied afresh as the command ends: its
+    /// file shrinks to what it holds, which reads back the same; a copy a crash left behind is
+    /// removed on opening.
+    #[test]
+    fn live_is_copied_afresh_after_much_moved_to_the_archive() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let size = || {
+            std::fs::metadata(path.join(archive::LIVE).join("db"))
+                .unwrap()
+                .len()
+        };
+        let store = Store::open(&path).unwrap();
+        let mut items: Vec<Item> = (0..1200)
+            .map(|i| Item {
+                summary: "x".repeat(8000),
+                ..item(&format!("k{i}"), &format!("https://a/{i}"))
+            })
+            .collect();
+        store.upsert_items(&items).unwrap();
+        for it in &mut items {
+            it.state = ItemState::Published;
+        }
+        store.put_items(&items).unwrap();
+        store.upsert_items(&[item("u", "https://b/1")]).unwrap();
+        store.flush().unwrap();
+        let before = size();
+        store.settle();
+        assert!(size() < before / 2, "{before} -> {}", size());
+        assert!(!path.join("live.new").exists());
+        std::fs::create_dir_all(path.join("live.new").join("blobs")).unwrap();
+        let reopened = Store::open(&path).unwrap();
+        assert!(!path.join("live.new").exists(), "a leftover removed");
+        let unseen: Vec<String> = reopened
+            .unseen_items()
+            .unwrap()
+            .into_iter()
+            .map(|i| i.key)
+            .collect();
+        assert_eq!(unseen, ["u"]);
+        assert_eq!(reopened.item_counts().unwrap()["A"], 1201);
+        assert_eq!(
+            reopened.key_for_link("https://b/1/").unwrap().as_deref(),
+            Some("u")
+        );
     }
 
     /// A store from before `inbox` (every item in `items`, the unseen ones named by an `unseen`
