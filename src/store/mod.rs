@@ -90,14 +90,30 @@ fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
         })
 }
 
+/// Opens the sled store in the folder `path`. One this process has just closed can still be
+/// locked a moment by sled's background threads (a write to the log in flight): a lock held is
+/// tried again for up to 0.2 s before it is reported.
+fn reopen(path: &Path) -> Result<sled::Db, StoreError> {
+    let mut tries = 0;
+    loop {
+        match open_sled(path) {
+            Err(StoreError::Locked { .. }) if tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(4));
+            }
+            opened => return opened,
+        }
+    }
+}
+
 /// Opens the sled store in the folder `path`, after removing a snapshot a killed process left
 /// unfinished if sled refuses it for one.
 fn open_store_folder(path: &Path) -> Result<sled::Db, StoreError> {
-    match open_sled(path) {
+    match reopen(path) {
         Err(StoreError::Open {
             cause: sled::Error::Corruption { .. },
             ..
-        }) if remove_unfinished_snapshots(path) > 0 => open_sled(path),
+        }) if remove_unfinished_snapshots(path) > 0 => reopen(path),
         opened => opened,
     }
 }
@@ -303,7 +319,7 @@ impl Store {
         let folders = [path.join(archive::LIVE), path.clone()];
         for (i, (folder, written)) in folders.iter().zip(written).enumerate() {
             if written > SETTLE_AFTER || i == 0 && moved {
-                match open_sled(folder) {
+                match reopen(folder) {
                     Ok(db) if i == 0 && moved => {
                         if let Err(e) = compact::compact_live(&path, db) {
                             tracing::warn!("could not compact the store: {e}");
