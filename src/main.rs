@@ -139,14 +139,13 @@ fn run(cli: Cli) -> anyhow::Result<i32> {
         if let Some(env) = opened {
             // A command that wrote much (a cold poll, a large publish) opens the store once
             // more, so the next command need not read back its log (`Store::settle`).
-            let store = env.store.clone();
-            drop(env);
-            store.settle();
+            env.store.settle();
             // The store is flushed and the output written: the process ends here, without
             // tearing down sled (which walks every page it holds and flushes each tree once
             // more: a twentieth of a cold poll's CPU, all of it after the last write; only a
-            // store being settled is closed) or the runtime. To sled this is a stop after a flush, which it recovers from as from any
-            // kill -9 (tests/crash.rs); the kernel closes the files and releases its lock.
+            // store being settled is closed) or the runtime. To sled this is a stop after a
+            // flush, which it recovers from as from any kill -9 (tests/crash.rs); the kernel
+            // closes the files and releases its lock.
             std::process::exit(code.clamp(0, 255));
         }
         Ok(code)

@@ -18,7 +18,6 @@
 //! filter of `items` (see `filter`) holds the archive's keys and links, so a lookup opens the
 //! archive only when the filter says what it looks for may be there.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use sled::Transactional;
@@ -69,14 +68,10 @@ pub(super) fn filter_entry(index: Index, link: &[u8]) -> Vec<u8> {
 }
 
 impl Store {
-    /// The archive's sled files are the store folder's own; the rest is in `live` inside it.
-    fn archive_path(&self) -> PathBuf {
-        self.path.clone()
-    }
-
-    /// Whether the archive's sled store was ever made (sled writes `conf` first).
+    /// Whether the archive's sled store was ever made: its files are the store folder's own
+    /// (the rest is in `live` inside it), and sled writes `conf` first.
     fn archive_exists(&self) -> bool {
-        self.archive_path().join("conf").exists()
+        self.path.join("conf").exists()
     }
 
     /// Adopts a store of the layout before the archive, once: its sled store, at the store's
@@ -121,11 +116,10 @@ impl Store {
         if let Some(archive) = held.as_ref() {
             return Ok(Arc::clone(archive));
         }
-        let path = self.archive_path();
-        let db = open_store_folder(&path)?;
+        let db = open_store_folder(&self.path)?;
         let tree = |name: &str| {
             db.open_tree(name).map_err(|cause| StoreError::Open {
-                path: path.clone(),
+                path: self.path.clone(),
                 cause,
             })
         };
@@ -142,19 +136,13 @@ impl Store {
     /// The archive, when there is one: a store that never published or skipped a post has
     /// none, and reading it does not make one.
     pub(super) fn archive_if_any(&self) -> Result<Option<Arc<Archive>>, StoreError> {
-        let opened = self
-            .archive
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .is_some();
-        if !self.archived || !opened && !self.archive_exists() {
+        if !self.archived || !self.archive_opened() && !self.archive_exists() {
             return Ok(None);
         }
         self.archive().map(Some)
     }
 
-    /// Whether this process has opened the archive (for tests of what opens it).
-    #[cfg(test)]
+    /// Whether this process has opened the archive.
     pub(super) fn archive_opened(&self) -> bool {
         self.archive
             .lock()
@@ -223,24 +211,23 @@ impl Store {
                 return Ok(());
             }
             let archive = self.archive()?;
-            let (mut items, mut alike, mut links) = Default::default();
+            let (mut items, mut alike, mut links) =
+                (Writes::default(), Writes::default(), Writes::default());
             let mut filter_keys = Vec::new();
             let mut moved = Staged::default();
             for (key, value) in &chunk {
                 let item = self.decode_item("items", value)?;
-                Writes::insert(&mut items, key, value);
+                items.insert(key, value);
                 moved.items.remove(key);
                 let mut follow = |tree: &sled::Tree, link: &[u8], index: Index| {
                     let points_here = tree.get(link).map_err(|e| self.io(e))?;
                     if points_here.as_deref() == Some(&key[..]) {
-                        match index {
-                            Index::Alike => Writes::insert(&mut alike, link, key),
-                            Index::Links => Writes::insert(&mut links, link, key),
-                        }
-                        match index {
-                            Index::Alike => moved.alike.remove(link),
-                            Index::Links => moved.links.remove(link),
-                        }
+                        let (archived, left) = match index {
+                            Index::Alike => (&mut alike, &mut moved.alike),
+                            Index::Links => (&mut links, &mut moved.links),
+                        };
+                        archived.insert(link, key);
+                        left.remove(link);
                         filter_keys.push(filter_entry(index, link));
                     }
                     Ok::<(), StoreError>(())

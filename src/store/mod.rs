@@ -67,7 +67,23 @@ fn sled_message(e: &sled::Error) -> String {
     }
 }
 
+/// Opens the sled store in the folder `path`. One this process has just closed can still be
+/// locked a moment by sled's background threads (a write to the log in flight): a lock held is
+/// tried again for up to 0.2 s before it is reported.
 fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
+    let mut tries = 0;
+    loop {
+        match open_sled_once(path) {
+            Err(StoreError::Locked { .. }) if tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(4));
+            }
+            opened => return opened,
+        }
+    }
+}
+
+fn open_sled_once(path: &Path) -> Result<sled::Db, StoreError> {
     // sled 0.34 reports a held lock as an `Other` I/O error whose text is the only sign of it
     // (sled/src/config.rs); `WouldBlock` is what the lock call itself gives.
     sled::Config::new()
@@ -90,30 +106,14 @@ fn open_sled(path: &Path) -> Result<sled::Db, StoreError> {
         })
 }
 
-/// Opens the sled store in the folder `path`. One this process has just closed can still be
-/// locked a moment by sled's background threads (a write to the log in flight): a lock held is
-/// tried again for up to 0.2 s before it is reported.
-fn reopen(path: &Path) -> Result<sled::Db, StoreError> {
-    let mut tries = 0;
-    loop {
-        match open_sled(path) {
-            Err(StoreError::Locked { .. }) if tries < 50 => {
-                tries += 1;
-                std::thread::sleep(std::time::Duration::from_millis(4));
-            }
-            opened => return opened,
-        }
-    }
-}
-
 /// Opens the sled store in the folder `path`, after removing a snapshot a killed process left
 /// unfinished if sled refuses it for one.
 fn open_store_folder(path: &Path) -> Result<sled::Db, StoreError> {
-    match reopen(path) {
+    match open_sled(path) {
         Err(StoreError::Open {
             cause: sled::Error::Corruption { .. },
             ..
-        }) if remove_unfinished_snapshots(path) > 0 => reopen(path),
+        }) if remove_unfinished_snapshots(path) > 0 => open_sled(path),
         opened => opened,
     }
 }
@@ -308,27 +308,27 @@ impl Store {
     pub fn settle(self) {
         let written = [0, 1].map(|i| self.written[i].load(Ordering::Relaxed));
         if written.iter().all(|&w| w <= SETTLE_AFTER) {
-            // Not torn down either: see `settle`'s caller.
+            // Not torn down either (see below).
             std::mem::forget(self);
             return;
         }
+        let [to_live, to_archive] = written.map(|w| w > SETTLE_AFTER);
         let path = self.path.clone();
         drop(self);
-        // Much moved on to the archive: `live` is copied afresh, its free space left behind.
-        let moved = written[1] > SETTLE_AFTER;
-        let folders = [path.join(archive::LIVE), path.clone()];
-        for (i, (folder, written)) in folders.iter().zip(written).enumerate() {
-            if written > SETTLE_AFTER || i == 0 && moved {
-                match reopen(folder) {
-                    Ok(db) if i == 0 && moved => {
-                        if let Err(e) = compact::compact_live(&path, db) {
-                            tracing::warn!("could not compact the store: {e}");
-                        }
-                    }
-                    // Not torn down (walking its pages): the process is about to end.
-                    Ok(db) => std::mem::forget(db),
-                    Err(_) => {}
+        // What is opened again is not torn down (walking its pages): the process is about to
+        // end. Much moved on to the archive: `live` is copied afresh, its free space left out.
+        if to_archive {
+            if let Ok(db) = open_sled(&path.join(archive::LIVE)) {
+                if let Err(e) = compact::compact_live(&path, db) {
+                    tracing::warn!("could not compact the store: {e}");
                 }
+            }
+            if let Ok(db) = open_sled(&path) {
+                std::mem::forget(db);
+            }
+        } else if to_live {
+            if let Ok(db) = open_sled(&path.join(archive::LIVE)) {
+                std::mem::forget(db);
             }
         }
     }
@@ -479,6 +479,12 @@ mod tests {
         let archived = store.archive_if_any().unwrap().map_or(0, |a| a.items.len());
         assert_eq!(store.items.len(), 0, "moved on to the archive");
         archived
+    }
+
+    /// The keys of the unseen items, in key order.
+    fn unseen_keys(store: &Store) -> Vec<String> {
+        let unseen = store.unseen_items().unwrap();
+        unseen.into_iter().map(|i| i.key).collect()
     }
 
     fn item(key: &str, link: &str) -> Item {
@@ -891,13 +897,7 @@ mod tests {
         std::fs::create_dir_all(path.join("live.new").join("blobs")).unwrap();
         let reopened = Store::open(&path).unwrap();
         assert!(!path.join("live.new").exists(), "a leftover removed");
-        let unseen: Vec<String> = reopened
-            .unseen_items()
-            .unwrap()
-            .into_iter()
-            .map(|i| i.key)
-            .collect();
-        assert_eq!(unseen, ["u"]);
+        assert_eq!(unseen_keys(&reopened), ["u"]);
         assert_eq!(reopened.item_counts().unwrap()["A"], 1201);
         assert_eq!(
             reopened.key_for_link("https://b/1/").unwrap().as_deref(),
@@ -931,13 +931,7 @@ mod tests {
                 db.flush().unwrap();
             }
             let reopened = Store::open(&path).unwrap();
-            let unseen: Vec<String> = reopened
-                .unseen_items()
-                .unwrap()
-                .into_iter()
-                .map(|i| i.key)
-                .collect();
-            assert_eq!(unseen, ["a", "b"], "indexed: {indexed}");
+            assert_eq!(unseen_keys(&reopened), ["a", "b"], "indexed: {indexed}");
             assert_eq!(kept(&reopened), 1, "the skipped one stays");
             assert!(!reopened
                 .archive()
