@@ -52,9 +52,6 @@ fn stage_stored(staged: &mut Staged, item: &Item) {
     }
 }
 
-/// Fewer items than this are decoded on the calling thread alone (a thread costs more).
-pub(super) const DECODE_CHUNK: usize = 2000;
-
 /// What storing one batch of extracted items did.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Upsert {
@@ -306,30 +303,30 @@ impl Store {
     /// Every item of `tree`, in key order. The values are read first and decoded after, on
     /// every core: decoding is most of a draft's read of 20,000 unseen items.
     fn tree_items(&self, tree: &sled::Tree, name: &'static str) -> Result<Vec<Item>, StoreError> {
-        let values = tree
-            .iter()
-            .values()
-            .collect::<Result<Vec<sled::IVec>, _>>()
-            .map_err(|e| self.io(e))?;
-        if values.len() <= DECODE_CHUNK {
-            return values.iter().map(|v| self.decode_item(name, v)).collect();
+        // Keys are hex: a range of leading digits per core reads the tree on all of them at
+        // once (sled reads a page at a time, and most of a large read is waiting on pages).
+        // Any other key still falls in exactly one range.
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(16));
+        if cores == 1 {
+            return self.range_items(tree.iter(), name);
         }
-        // Asked only now: it reads the cgroup's CPU quota, a few system calls.
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let chunk = values.len().div_ceil(cores).max(DECODE_CHUNK);
+        let bounds: Vec<Vec<u8>> = (1..cores)
+            .map(|i| format!("{:x}", i * 16 / cores).into_bytes())
+            .collect();
         std::thread::scope(|scope| {
-            let decoding: Vec<_> = values
-                .chunks(chunk)
-                .map(|part| {
-                    scope.spawn(move || {
-                        part.iter()
-                            .map(|v| self.decode_item(name, v))
-                            .collect::<Result<Vec<Item>, _>>()
-                    })
+            let reading: Vec<_> = (0..cores)
+                .map(|i| {
+                    let range = match (i.checked_sub(1).map(|j| &bounds[j]), bounds.get(i)) {
+                        (None, Some(hi)) => tree.range(..hi.as_slice()),
+                        (Some(lo), Some(hi)) => tree.range(lo.as_slice()..hi.as_slice()),
+                        (Some(lo), None) => tree.range(lo.as_slice()..),
+                        (None, None) => tree.iter(),
+                    };
+                    scope.spawn(move || self.range_items(range, name))
                 })
                 .collect();
-            let mut all = Vec::with_capacity(values.len());
-            for part in decoding {
+            let mut all = Vec::new();
+            for part in reading {
                 match part.join() {
                     Ok(items) => all.extend(items?),
                     Err(panic) => std::panic::resume_unwind(panic),
@@ -337,6 +334,14 @@ impl Store {
             }
             Ok(all)
         })
+    }
+
+    /// The items of one range of a tree, decoded as they are read.
+    fn range_items(&self, range: sled::Iter, name: &'static str) -> Result<Vec<Item>, StoreError> {
+        range
+            .values()
+            .map(|v| self.decode_item(name, &v.map_err(|e| self.io(e))?))
+            .collect()
     }
 
     /// Replaces stored items (state changes by skip and unskip) in one transaction.

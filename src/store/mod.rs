@@ -708,18 +708,24 @@ mod tests {
 
     #[test]
     fn many_unseen_items_read_back_whole_in_key_order_and_a_corrupt_one_is_named() {
-        // More than one decoding chunk: the items are decoded on several threads.
+        // Hex keys over the whole range, and a few that are not hex: the tree is read in a
+        // range of leading digits per core, and every key is in exactly one.
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("db")).unwrap();
-        let n = super::items::DECODE_CHUNK * 2 + 7;
-        let items: Vec<Item> = (0..n)
-            .map(|i| item(&format!("k{i:06}"), &format!("https://a/{i}")))
+        let mut keys: Vec<String> = (0..4007).map(|i| format!("{:04x}", i * 16)).collect();
+        keys.extend(["", "G", "zz", "\u{e9}"].map(String::from));
+        keys.sort();
+        let n = keys.len();
+        let items: Vec<Item> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, k)| item(k, &format!("https://a/{i}")))
             .collect();
         store.upsert_items(&items).unwrap();
         let read = store.unseen_items().unwrap();
         assert_eq!(read.len(), n);
         assert!(read.iter().zip(&items).all(|(r, i)| r.key == i.key));
-        store.inbox.insert(b"k004000", &b"{not json"[..]).unwrap();
+        store.inbox.insert(b"8a60", &b"{not json"[..]).unwrap();
         match store.unseen_items() {
             Err(StoreError::Corrupt { tree, .. }) => assert_eq!(tree, "inbox"),
             other => panic!(
