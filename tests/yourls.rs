@@ -241,17 +241,24 @@ async fn a_wrong_signature_is_a_warning_quoting_yourls() {
     assert!(out.warning.unwrap().contains("Please log in"));
 }
 
-#[tokio::test]
-async fn a_draft_stops_asking_after_three_failures_in_a_row() {
+/// A config drafting with YOURLS at `server`, and five posts of source A stored, the newest
+/// first; the draft's selection instant.
+fn drafting(
+    server: &Server,
+    var: &str,
+) -> (
+    tempfile::TempDir,
+    roundup::config::Config,
+    chrono::DateTime<chrono::Utc>,
+) {
     use chrono::{TimeZone, Utc};
     use roundup::item::Item;
 
-    let server = start(Mode::Flood, &[]).await;
-    std::env::set_var("ROUNDUP_TEST_YOURLS_DRAFT", SIGNATURE);
+    std::env::set_var(var, SIGNATURE);
     let dir = tempfile::tempdir().unwrap();
     let text = format!(
         "[roundup]\ndrafts_dir = \"{d}/drafts\"\ntemplate = \"{d}/none.hbs\"\n\
-         [shortener]\nkind = \"yourls\"\napi_url = \"{api}\"\nsignature_env = \"ROUNDUP_TEST_YOURLS_DRAFT\"\n\
+         [shortener]\nkind = \"yourls\"\napi_url = \"{api}\"\nsignature_env = \"{var}\"\n\
          [[source]]\nname = \"A\"\nurl = \"https://a.example/feed\"\n",
         d = dir.path().display(),
         api = server.api_url
@@ -273,6 +280,13 @@ async fn a_draft_stops_asking_after_three_failures_in_a_row() {
         })
         .collect();
     server.store.upsert_items(&items).unwrap();
+    (dir, cfg, now)
+}
+
+#[tokio::test]
+async fn a_draft_stops_asking_after_three_failures_in_a_row() {
+    let server = start(Mode::Flood, &[]).await;
+    let (_dir, cfg, now) = drafting(&server, "ROUNDUP_TEST_YOURLS_DRAFT");
     let s = Shortener::new(&cfg.shortener, server.store.clone(), || {
         Ok(reqwest::Client::new())
     })
@@ -291,5 +305,34 @@ async fn a_draft_stops_asking_after_three_failures_in_a_row() {
     assert!(
         text.contains("[https://a.example/4](https://a.example/4)"),
         "{text}"
+    );
+}
+
+/// A YOURLS link is known only from the draft that printed it: `skip` finds the post by it,
+/// in the record the draft stored (written once, its file write marked done).
+#[tokio::test]
+async fn skip_takes_a_yourls_link_the_draft_printed() {
+    use roundup::item::ItemState;
+
+    let server = start(Mode::V17, &[]).await;
+    let (_dir, cfg, now) = drafting(&server, "ROUNDUP_TEST_YOURLS_SKIP");
+    let s = Shortener::new(&cfg.shortener, server.store.clone(), || {
+        Ok(reqwest::Client::new())
+    })
+    .unwrap();
+    let report = roundup::draft::run(&cfg, &server.store, &s, &Default::default(), now)
+        .await
+        .unwrap();
+    let text = std::fs::read_to_string(report.path.unwrap()).unwrap();
+    let short = server.fake.known.lock().unwrap()["https://a.example/2"].clone();
+    let printed = format!("http://tm3.org/{short}");
+    assert!(text.contains(&format!("]({printed})")), "{text}");
+    let marked =
+        roundup::publish::set_state(&cfg, &server.store, &[printed], ItemState::Skipped, false)
+            .unwrap();
+    assert_eq!(marked[0].item.key, "k2");
+    assert_eq!(
+        server.store.item("k2").unwrap().unwrap().state,
+        ItemState::Skipped
     );
 }

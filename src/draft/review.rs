@@ -195,7 +195,7 @@ pub fn markdown(
 
 /// The current draft: the one last written to a file and not yet published.
 pub fn current(store: &Store) -> Result<Option<DraftRecord>, DraftError> {
-    let records: Vec<DraftRecord> = store.drafts()?;
+    let records = record::load_all(store)?;
     Ok(records
         .into_iter()
         .filter(|r| r.file.is_some() && r.published.is_none())

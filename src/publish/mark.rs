@@ -4,7 +4,7 @@
 
 use crate::config::{Config, ShortenerKind};
 use crate::draft::read::unescape;
-use crate::draft::record::DraftRecord;
+use crate::draft::record;
 use crate::extract::link::comparable;
 use crate::item::{Item, ItemState};
 use crate::store::{Store, StoreError};
@@ -84,7 +84,7 @@ fn by_link(cfg: &Config, store: &Store, link: &str, c: &str) -> Result<Option<It
             return Ok(Some(item));
         }
     }
-    for rec in store.drafts::<DraftRecord>()?.iter().rev() {
+    for rec in record::load_all(store)?.iter().rev() {
         let shown = rec
             .items
             .iter()

@@ -197,7 +197,7 @@ impl Page {
         let Some(Ok(Some(record))) = last
             .draft
             .as_deref()
-            .map(|id| self.store.draft::<DraftRecord>(id))
+            .map(|id| crate::draft::record::load(&self.store, id))
         else {
             return Vec::new();
         };
