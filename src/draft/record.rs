@@ -57,7 +57,7 @@ pub struct DraftedItem {
     pub link: String,
     /// The link the draft printed (short, or the full one). Stored as `shown`, and only when it
     /// is not `link`: without a shortener it never is, and a record of 20,000 posts is then
-    /// 1.1 MB smaller (it is written twice a draft, see `commit`).
+    /// 1.1 MB smaller.
     pub printed_link: String,
 }
 
