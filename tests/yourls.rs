@@ -241,15 +241,15 @@ async fn a_wrong_signature_is_a_warning_quoting_yourls() {
     assert!(out.warning.unwrap().contains("Please log in"));
 }
 
-/// A config drafting with YOURLS at `server`, and five posts of source A stored, the newest
-/// first; the draft's selection instant.
-fn drafting(
+/// A draft shortening with YOURLS at `server`, of five posts of source A (the newest first):
+/// its config (in the folder returned) and its report.
+async fn drafted(
     server: &Server,
     var: &str,
 ) -> (
     tempfile::TempDir,
     roundup::config::Config,
-    chrono::DateTime<chrono::Utc>,
+    roundup::draft::DraftReport,
 ) {
     use chrono::{TimeZone, Utc};
     use roundup::item::Item;
@@ -280,13 +280,6 @@ fn drafting(
         })
         .collect();
     server.store.upsert_items(&items).unwrap();
-    (dir, cfg, now)
-}
-
-#[tokio::test]
-async fn a_draft_stops_asking_after_three_failures_in_a_row() {
-    let server = start(Mode::Flood, &[]).await;
-    let (_dir, cfg, now) = drafting(&server, "ROUNDUP_TEST_YOURLS_DRAFT");
     let s = Shortener::new(&cfg.shortener, server.store.clone(), || {
         Ok(reqwest::Client::new())
     })
@@ -294,6 +287,13 @@ async fn a_draft_stops_asking_after_three_failures_in_a_row() {
     let report = roundup::draft::run(&cfg, &server.store, &s, &Default::default(), now)
         .await
         .unwrap();
+    (dir, cfg, report)
+}
+
+#[tokio::test]
+async fn a_draft_stops_asking_after_three_failures_in_a_row() {
+    let server = start(Mode::Flood, &[]).await;
+    let (_dir, _, report) = drafted(&server, "ROUNDUP_TEST_YOURLS_DRAFT").await;
     assert_eq!(report.items, 5);
     assert_eq!(server.calls(), 3);
     assert!(
@@ -315,14 +315,7 @@ async fn skip_takes_a_yourls_link_the_draft_printed() {
     use roundup::item::ItemState;
 
     let server = start(Mode::V17, &[]).await;
-    let (_dir, cfg, now) = drafting(&server, "ROUNDUP_TEST_YOURLS_SKIP");
-    let s = Shortener::new(&cfg.shortener, server.store.clone(), || {
-        Ok(reqwest::Client::new())
-    })
-    .unwrap();
-    let report = roundup::draft::run(&cfg, &server.store, &s, &Default::default(), now)
-        .await
-        .unwrap();
+    let (_dir, cfg, report) = drafted(&server, "ROUNDUP_TEST_YOURLS_SKIP").await;
     let text = std::fs::read_to_string(report.path.unwrap()).unwrap();
     let short = server.fake.known.lock().unwrap()["https://a.example/2"].clone();
     let printed = format!("http://tm3.org/{short}");

@@ -50,18 +50,19 @@ impl Store {
 
     /// The hash `mark_draft_written` last marked for draft `id`, since its record was stored.
     pub fn draft_written(&self, id: &str) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .meta
-            .get(done_key(id).as_bytes())
-            .map_err(|e| self.io(e))?
-            .map(|v| String::from_utf8_lossy(&v).into_owned()))
+        self.meta_text(&done_key(id))
     }
 
     /// The id of the draft last written to `file`.
     pub fn draft_id_for_file(&self, file: &Path) -> Result<Option<String>, StoreError> {
+        self.meta_text(&file_key(file))
+    }
+
+    /// The text stored under the meta key `key`.
+    fn meta_text(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(self
             .meta
-            .get(file_key(file).as_bytes())
+            .get(key.as_bytes())
             .map_err(|e| self.io(e))?
             .map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
