@@ -300,29 +300,22 @@ impl Store {
         Ok(all)
     }
 
-    /// Every item of `tree`, in key order. The values are read first and decoded after, on
-    /// every core: decoding is most of a draft's read of 20,000 unseen items.
+    /// Every item of `tree`, in key order, read and decoded on every core at once: a range of
+    /// leading hex digits of the key per core (sled reads a page at a time, and most of a large
+    /// read is waiting on pages). A key that is not hex still falls in exactly one range.
     fn tree_items(&self, tree: &sled::Tree, name: &'static str) -> Result<Vec<Item>, StoreError> {
-        // Keys are hex: a range of leading digits per core reads the tree on all of them at
-        // once (sled reads a page at a time, and most of a large read is waiting on pages).
-        // Any other key still falls in exactly one range.
+        use std::ops::Bound::{Excluded, Included, Unbounded};
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get().min(16));
-        if cores == 1 {
-            return self.range_items(tree.iter(), name);
-        }
         let bounds: Vec<Vec<u8>> = (1..cores)
             .map(|i| format!("{:x}", i * 16 / cores).into_bytes())
             .collect();
+        let lows = std::iter::once(Unbounded).chain(bounds.iter().map(|b| Included(&b[..])));
+        let highs = bounds.iter().map(|b| Excluded(&b[..])).chain([Unbounded]);
         std::thread::scope(|scope| {
-            let reading: Vec<_> = (0..cores)
-                .map(|i| {
-                    let range = match (i.checked_sub(1).map(|j| &bounds[j]), bounds.get(i)) {
-                        (None, Some(hi)) => tree.range(..hi.as_slice()),
-                        (Some(lo), Some(hi)) => tree.range(lo.as_slice()..hi.as_slice()),
-                        (Some(lo), None) => tree.range(lo.as_slice()..),
-                        (None, None) => tree.iter(),
-                    };
-                    scope.spawn(move || self.range_items(range, name))
+            let reading: Vec<_> = lows
+                .zip(highs)
+                .map(|range| {
+                    scope.spawn(move || self.range_items(tree.range::<&[u8], _>(range), name))
                 })
                 .collect();
             let mut all = Vec::new();
