@@ -22,6 +22,7 @@ pub(super) fn run_feed_rs(
         // Entries without guid/id must come out without one: feed-rs would otherwise invent a
         // hash or, with no link, a random UUID that changes on every poll.
         .id_generator(|_, _, _| String::new())
+        .timestamp_parser(super::dates::feed_timestamp)
         .build()
         .parse(bytes)
 }

@@ -5,6 +5,7 @@
 //! markup, entities and e-mail-style authors are left for `extract` to clean.
 
 mod convert;
+mod dates;
 mod extensions;
 pub mod feed;
 pub mod html;
