@@ -30,6 +30,16 @@ pub fn canonical(href: Option<&str>, base: Option<&Url>) -> Result<String, LinkE
     canonical_url(href, base).map(String::from)
 }
 
+/// `canonical`, and the link's `comparable` form read off the same parse.
+pub fn canonical_and_comparable(
+    href: Option<&str>,
+    base: Option<&Url>,
+) -> Result<(String, Option<String>), LinkError> {
+    let url = canonical_url(href, base)?;
+    let alike = comparable_of(&url);
+    Ok((String::from(url), alike))
+}
+
 /// `canonical`, as the parsed URL (`comparable` reads its parts without parsing it again).
 fn canonical_url(href: Option<&str>, base: Option<&Url>) -> Result<Url, LinkError> {
     let href = href
@@ -68,7 +78,11 @@ fn canonical_url(href: Option<&str>, base: Option<&Url>) -> Result<Url, LinkErro
 /// did to them: no scheme (http and https are one), host without `www.`, no default port, no
 /// trailing slash, no fragment, no tracking parameters. `None` for what is not an http(s) URL.
 pub fn comparable(link: &str) -> Option<String> {
-    let url = canonical_url(Some(link), None).ok()?;
+    comparable_of(&canonical_url(Some(link), None).ok()?)
+}
+
+/// `comparable`, of a link `canonical_url` gave.
+fn comparable_of(url: &Url) -> Option<String> {
     let host = url.host_str()?.to_ascii_lowercase();
     let host = host.strip_prefix("www.").unwrap_or(&host);
     let mut out = String::from(host);
@@ -147,6 +161,26 @@ mod tests {
             c("http://w.example/Foo_(bar)[1]")
         );
         assert_eq!(c("http://w.example/100%25%2"), "w.example/100%25%2");
+    }
+
+    #[test]
+    fn the_comparable_form_read_off_the_first_parse_is_the_one_worked_out_again() {
+        let base = Url::parse("https://www.X.org/blog/feed.xml").expect("static URL");
+        for href in [
+            "https://www.Blog.example/p/?utm_source=x&id=2#c",
+            "HTTP://blog.example:80/p",
+            "http://blog.example:8080/a/../b/",
+            "https://blog.example/%7euser/Foo_%28bar%29%5b1%5D",
+            "https://bücher.example/straße?q=ä ö",
+            "http://[::1]:8080/p?",
+            "2024/post.html?utm_medium=rss",
+            "//cdn.example/p",
+            "https://x.org/?source=rss-1------2&a=b",
+        ] {
+            let (link, alike) = canonical_and_comparable(Some(href), Some(&base)).unwrap();
+            assert_eq!(canonical(Some(href), Some(&base)).as_ref(), Ok(&link));
+            assert_eq!(alike, comparable(&link), "{href}");
+        }
     }
 
     #[test]

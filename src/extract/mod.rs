@@ -32,6 +32,10 @@ pub struct Context<'a> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Extracted {
     pub items: Vec<Item>,
+    /// The comparable form of each item's link (`link::comparable`), one per item: worked out
+    /// here, on the poll's parse threads, for the store's writer to look links up by without
+    /// parsing each one again.
+    pub alike: Vec<Option<String>>,
     pub filtered: usize,
     /// One reason per entry that could not become an item (filtered entries are only counted).
     pub dropped: Vec<String>,
@@ -76,8 +80,9 @@ pub fn extract(feed: &ParsedFeed, cx: &Context<'_>) -> Extracted {
             authors: &feed_authors,
             ids_usable,
         };
-        if let Some(item) = extract_entry(i, entry, &feed, cx, &mut out) {
+        if let Some((item, alike)) = extract_entry(i, entry, &feed, cx, &mut out) {
             out.items.push(item);
+            out.alike.push(alike);
         }
     }
     out
@@ -89,18 +94,18 @@ struct FeedFacts<'a> {
     ids_usable: bool,
 }
 
-/// Entry `i` as an item, or `None` when it has no usable link or a filter leaves it out
-/// (counted in `out`).
+/// Entry `i` as an item and its link's comparable form, or `None` when it has no usable link
+/// or a filter leaves it out (counted in `out`).
 fn extract_entry(
     i: usize,
     entry: &Entry,
     feed: &FeedFacts<'_>,
     cx: &Context<'_>,
     out: &mut Extracted,
-) -> Option<Item> {
+) -> Option<(Item, Option<String>)> {
     let raw_title = entry.title.as_deref().map(clean_inline).unwrap_or_default();
     let link = entry.orig_link.as_deref().or(entry.link.as_deref());
-    let link = match link::canonical(link, cx.base) {
+    let (link, alike) = match link::canonical_and_comparable(link, cx.base) {
         Ok(link) => link,
         Err(e) => {
             out.dropped.push(format!(
@@ -136,7 +141,7 @@ fn extract_entry(
         &summary,
         cx.source.url.as_str(),
     );
-    Some(Item {
+    let item = Item {
         key,
         source: cx.source.name.clone(),
         link,
@@ -149,7 +154,8 @@ fn extract_entry(
         state: ItemState::Unseen,
         roundup: None,
         returned: None,
-    })
+    };
+    Some((item, alike))
 }
 
 /// Published, else updated, else now (counted as undated); never in the future.

@@ -46,14 +46,14 @@ pub fn write_results(
     let mut reports: Vec<Option<SourceReport>> = vec![None; known.sources.len()];
     let ids: Vec<String> = known.sources.iter().map(Source::id).collect();
     while let Some(group) = rx.blocking_recv() {
-        let items: Vec<&[Item]> = group
+        let (items, alike): (Vec<&[Item]>, Vec<&[Option<String>]>) = group
             .iter()
             .map(|(_, a)| match a {
-                Attempt::Items { extracted, .. } => &extracted.items[..],
-                _ => &[],
+                Attempt::Items { extracted, .. } => (&extracted.items[..], &extracted.alike[..]),
+                _ => (&[][..], &[][..]),
             })
-            .collect();
-        let upserts = store.upsert_groups(&items)?;
+            .unzip();
+        let upserts = store.upsert_extracted(&items, &alike)?;
         let mut changed = Vec::with_capacity(group.len());
         for ((i, attempt), upsert) in group.into_iter().zip(upserts) {
             let report = settle(&mut known, i, attempt, upsert, now);

@@ -74,12 +74,23 @@ impl Store {
     /// Written as two batches, links first and then items, each atomic: a crash between them
     /// leaves links to keys with no item, which the next poll stores again under the same key.
     pub fn upsert_groups(&self, groups: &[&[Item]]) -> Result<Vec<Upsert>, StoreError> {
+        self.upsert_extracted(groups, &[])
+    }
+
+    /// `upsert_groups`, with the comparable form of each item's link already worked out:
+    /// `alike[g][i]` is `extract::link::comparable(&groups[g][i].link)` (as `Extracted::alike`
+    /// holds it), and a group with none there has them worked out here.
+    pub fn upsert_extracted(
+        &self,
+        groups: &[&[Item]],
+        alike: &[&[Option<String>]],
+    ) -> Result<Vec<Upsert>, StoreError> {
         let _writing = self
             .writing
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let mut staged = Staged::default();
-        let reports = self.stage_upsert(&mut staged, groups)?;
+        let reports = self.stage_upsert(&mut staged, groups, alike)?;
         self.apply_in_order(staged)?;
         // Posts stored published (added by hand), moved on to the archive.
         if !self.items.is_empty() {
@@ -93,6 +104,7 @@ impl Store {
         &self,
         staged: &mut Staged,
         groups: &[&'g [Item]],
+        alike: &[&[Option<String>]],
     ) -> Result<Vec<Upsert>, StoreError> {
         // New items are written as they came, uncopied; merged ones are made here.
         let mut pending_items: HashMap<String, Cow<'g, Item>> = HashMap::new();
@@ -103,10 +115,16 @@ impl Store {
         // Most stores hold no link as written (only links no comparable form exists for): then
         // a new post's link is not looked up there (20,000 reads fewer in a cold poll).
         let exact_links = !self.links.is_empty();
-        for group in groups {
+        for (g, group) in groups.iter().enumerate() {
             let mut report = Upsert::default();
-            for incoming in group.iter() {
-                let link = LinkKey::of(&incoming.link);
+            let known = alike.get(g).copied().unwrap_or_default();
+            debug_assert!(known.is_empty() || known.len() == group.len());
+            for (i, incoming) in group.iter().enumerate() {
+                let link = match known.get(i) {
+                    Some(Some(c)) => LinkKey::Alike(c.clone()),
+                    Some(None) => LinkKey::Exact(incoming.link.clone()),
+                    None => LinkKey::of(&incoming.link),
+                };
                 let Some(old) = self.lookup(
                     incoming,
                     &link,
@@ -366,7 +384,7 @@ impl Store {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         self.unarchive(changed)?;
         let mut staged = Staged::default();
-        self.stage_upsert(&mut staged, &[by_hand])?;
+        self.stage_upsert(&mut staged, &[by_hand], &[])?;
         stage_items(&mut staged, &changed.iter().collect::<Vec<_>>());
         if let Some((id, record)) = draft {
             staged.drafts.insert(id.as_bytes(), to_json(record));
