@@ -112,7 +112,15 @@ pub(super) fn convert(feed: model::Feed, raw: &[u8], base: Option<&Url>) -> Pars
         // managingEditor lands in contributors; a channel dc:creator is dropped by feed-rs.
         authors.extend(feed.contributors.iter().filter_map(person));
     }
-    let wants_creator = is_rss && authors.is_empty();
+    // The channel's dc:creator stands in for an entry's author: it is looked for (a second
+    // reading of the whole feed) only when some entry has none of its own. A WordPress feed
+    // names one in every item, and has dc:creator elements in every item to find.
+    let wants_creator = is_rss
+        && authors.is_empty()
+        && feed
+            .entries
+            .iter()
+            .any(|e| e.authors.iter().all(|p| person(p).is_none()));
     let ext = scan_if_needed(&feed, raw, wants_creator);
     if wants_creator {
         authors.extend(ext.channel_creator);
@@ -215,7 +223,16 @@ fn pick_link(links: &[model::Link]) -> Option<String> {
         .filter(|h| !h.is_empty())
 }
 
+/// `href` resolved against `base`: as it is when it parses on its own, as an http(s) link
+/// nearly always does (one that does not fails against the base too, being absolute).
 fn resolve(href: &str, base: Option<&Url>) -> String {
+    let http = |scheme: &str| {
+        href.get(..scheme.len())
+            .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+    };
+    if http("http://") || http("https://") {
+        return href.to_owned();
+    }
     match base {
         Some(b) if Url::parse(href).is_err() => b
             .join(href)

@@ -391,6 +391,20 @@ mod tests {
             parse(rss.as_bytes(), None).expect("valid").authors,
             vec!["Ruben Schade".to_owned()]
         );
+        // Every item names its own (WordPress): the channel's would stand in for none, and the
+        // feed is not read a second time for it.
+        let own = rss.replace(
+            "<item><title>x</title>",
+            "<item><title>x</title><dc:creator>Ann</dc:creator>",
+        );
+        let f = parse(own.as_bytes(), None).expect("valid");
+        assert_eq!(f.entries[0].authors, ["Ann"]);
+        assert!(f.authors.is_empty(), "{:?}", f.authors);
+        // One item without: the channel's is read, for it.
+        let one_without = own.replace("</item>", "</item><item><title>y</title></item>");
+        let f = parse(one_without.as_bytes(), None).expect("valid");
+        assert_eq!(f.authors, ["Ruben Schade"]);
+        assert!(f.entries[1].authors.is_empty());
 
         let rss = r#"<rss version="2.0"><channel><title>t</title><managingEditor>ed@x.org (Ed Itor)</managingEditor>
 <item><title>x</title></item></channel></rss>"#;

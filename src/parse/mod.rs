@@ -23,7 +23,8 @@ pub struct ParsedFeed {
     /// Where the feed lives on the web (its rel=self link), else the site it belongs to, when
     /// http(s): the base for relative links when the feed was not fetched over http(s).
     pub link: Option<String>,
-    /// Feed-level author names, raw (Atom entries do not inherit them: extract falls back).
+    /// Feed-level author names, raw (Atom entries do not inherit them: extract falls back). An
+    /// RSS channel's `dc:creator` is among them only when an entry has no author of its own.
     pub authors: Vec<String>,
     pub entries: Vec<Entry>,
 }
