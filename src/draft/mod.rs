@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use crate::config::window::Window;
 use crate::config::Config;
 use crate::item::Item;
-use crate::render::escape::{collapse, collapsed};
+use crate::render::escape::collapse;
 use crate::render::{self, DraftView, EntryView, ItemView, RenderError, Renderer, SeriesView};
 use crate::shorten::{Shortened, Shortener};
 use crate::store::{Store, StoreError};
@@ -422,15 +422,11 @@ async fn item_views(
             link: item.link.clone(),
             printed_link: short.link.clone(),
         });
-        // Collapsed here too, so `{{#if summary}}` sees what the escape would print; an empty
-        // title would leave `****`, a rule. Text with nothing to collapse is moved, not copied.
-        let title = Some(collapsed(item.title))
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| item.link.clone());
+        // Moved, not copied; the renderer finishes them (`ItemView::finish`), on every core.
         items.push(ItemView {
-            title,
-            author: collapsed(item.author),
-            summary: collapsed(item.summary),
+            title: item.title,
+            author: item.author,
+            summary: item.summary,
             link: short.link,
             full_link: item.link,
         });

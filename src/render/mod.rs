@@ -92,7 +92,7 @@ pub struct EntryView {
     pub link: String,
 }
 
-/// One post outside the series.
+/// One post outside the series, its text as stored: the renderer `finish`es it.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ItemView {
     pub title: String,
@@ -101,6 +101,22 @@ pub struct ItemView {
     /// The short link, or the full link when there is none.
     pub link: String,
     pub full_link: String,
+}
+
+impl ItemView {
+    /// The post as the template sees it: title, author and summary each one line
+    /// (`escape::collapse`; a text that is one line already is kept, not copied), so that
+    /// `{{#if summary}}` sees what the escape would print; an empty title is the link (`****`
+    /// alone would print a rule).
+    fn finish(&mut self) {
+        use escape::collapsed;
+        self.title = collapsed(std::mem::take(&mut self.title));
+        if self.title.is_empty() {
+            self.title.clone_from(&self.full_link);
+        }
+        self.author = collapsed(std::mem::take(&mut self.author));
+        self.summary = collapsed(std::mem::take(&mut self.summary));
+    }
 }
 
 /// The post's title with `{date}` replaced by the draft's date.
@@ -159,7 +175,16 @@ pub fn link_target(url: &str) -> String {
 
 /// `link_target`, appended to `out`.
 pub fn link_target_into(url: &str, out: &mut String) {
-    for c in url.trim().chars() {
+    let url = url.trim();
+    // Nearly every link is printable ASCII with nothing to encode: copied whole.
+    if url
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && !matches!(b, b'(' | b')' | b'<' | b'>' | b'\\' | b'`'))
+    {
+        out.push_str(url);
+        return;
+    }
+    for c in url.chars() {
         match c {
             '(' => out.push_str("%28"),
             ')' => out.push_str("%29"),
@@ -257,12 +282,13 @@ impl Renderer {
     /// hard line breaks), one final newline. The built-in template is written out by
     /// `builtin` (a fifth of a draft's time went to handlebars walking it); any other goes
     /// through handlebars.
-    pub fn render(&self, view: DraftView) -> Result<String, RenderError> {
+    pub fn render(&self, mut view: DraftView) -> Result<String, RenderError> {
         let text = view.text_len();
         let size = text + text / 4 + 4096;
         if self.builtin {
-            return Ok(tidy(builtin::render(&view, size)));
+            return Ok(tidy(builtin::render(view, size)));
         }
+        view.items.iter_mut().for_each(ItemView::finish);
         self.render_with_handlebars(view, size).map(tidy)
     }
 
