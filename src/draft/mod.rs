@@ -119,7 +119,8 @@ pub async fn run(
     now: DateTime<Utc>,
 ) -> Result<DraftReport, DraftError> {
     let since = select::since(cfg, store, opts.since.as_ref(), now)?;
-    let selection = select(cfg, store.unseen_items()?, since, cfg.roundup.late);
+    let picked = store.unseen_items_where(select::wanted(cfg, since, cfg.roundup.late))?;
+    let selection = select::arrange(cfg, picked, since);
     let renderer = Renderer::load(cfg.roundup.template.as_deref())?;
     let title = render::title_for(&cfg.roundup.title, now);
     let default_name = format!("{}-{}.md", now.format("%Y-%m-%d"), slug(&title));

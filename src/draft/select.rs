@@ -142,28 +142,49 @@ pub fn select(
     since: WindowStart,
     late: chrono::Duration,
 ) -> Selection {
-    let picked: Vec<Item> = items
-        .into_iter()
-        .filter(|i| i.state == ItemState::Unseen)
-        .filter(|i| {
-            // Extraction only stores http(s) links; a `javascript:` one must never reach a post.
-            let web = is_web_link(&i.link);
-            if !web {
-                tracing::warn!(key = %i.key, link = %i.link, "left out of the draft: not an http(s) link");
+    let wanted = wanted(cfg, since, late);
+    arrange(
+        cfg,
+        items.into_iter().filter(|i| wanted(i)).collect(),
+        since,
+    )
+}
+
+/// Whether an item belongs in a draft whose window starts at `since`: unseen, an http(s) link,
+/// inside the window, not one of the community's own roundups. A test of one item at a time,
+/// for the store to apply as it reads them, on every core (`Store::unseen_items_where`).
+pub fn wanted(
+    cfg: &Config,
+    since: WindowStart,
+    late: chrono::Duration,
+) -> impl Fn(&Item) -> bool + Sync + '_ {
+    move |i: &Item| {
+        i.state == ItemState::Unseen
+            && {
+                // Extraction only stores http(s) links; a `javascript:` one must never reach a
+                // post.
+                let web = is_web_link(&i.link);
+                if !web {
+                    tracing::warn!(key = %i.key, link = %i.link, "left out of the draft: not an http(s) link");
+                }
+                web
             }
-            web
-        })
-        .filter(|i| since.admits(i, late))
-        .filter(|i| !cfg.roundup.own_posts.is_match(&i.title))
-        .collect();
-    // Sorted by index, then moved once into that order: an item is a few hundred bytes, and
-    // a sort of twenty thousand moves each of them many times.
-    let mut order: Vec<usize> = (0..picked.len()).collect();
-    order.sort_by(|&a, &b| by_date(cfg.roundup.order, &picked[a], &picked[b]));
+            && since.admits(i, late)
+            && !cfg.roundup.own_posts.is_match(&i.title)
+    }
+}
+
+/// The `wanted` items in draft order (`by_date`), series gathered.
+pub fn arrange(cfg: &Config, picked: Vec<Item>, since: WindowStart) -> Selection {
+    // Sorted by a small copy of each item's date and key, then moved once into that order: an
+    // item is a few hundred bytes, its key elsewhere in memory, and a sort of twenty thousand
+    // compares and moves each many times.
+    let mut order: Vec<SortKey> = picked.iter().enumerate().map(SortKey::of).collect();
+    order.sort_unstable_by(|a, b| a.cmp(b, cfg.roundup.order, &picked));
     let mut slots: Vec<Option<Item>> = picked.into_iter().map(Some).collect();
     let mut series = series_picks(cfg);
     let mut rest = Vec::with_capacity(slots.len());
-    for item in order.into_iter().filter_map(|i| slots[i].take()) {
+    for item in order.into_iter().filter_map(|k| slots[k.index].take()) {
         match series_of(cfg, &item.title) {
             Some((i, label)) => series[i].entries.push(SeriesEntry { label, item }),
             None => rest.push(item),
@@ -174,6 +195,39 @@ pub fn select(
         since,
         series,
         items: rest,
+    }
+}
+
+/// What `by_date` compares of an item, copied out of it: its date and the first bytes of its
+/// key (zero-padded: a key's bytes are never zero), the whole key read only when those agree.
+struct SortKey {
+    published: DateTime<Utc>,
+    key: [u8; 16],
+    index: usize,
+}
+
+impl SortKey {
+    fn of((index, item): (usize, &Item)) -> SortKey {
+        let mut key = [0; 16];
+        let head = &item.key.as_bytes()[..item.key.len().min(16)];
+        key[..head.len()].copy_from_slice(head);
+        SortKey {
+            published: item.published,
+            key,
+            index,
+        }
+    }
+
+    /// `by_date` of the items `self` and `other` stand for in `items`.
+    fn cmp(&self, other: &SortKey, order: Order, items: &[Item]) -> Ordering {
+        let dates = self.published.cmp(&other.published);
+        let dates = match order {
+            Order::OldestFirst => dates,
+            Order::NewestFirst => dates.reverse(),
+        };
+        dates
+            .then_with(|| self.key.cmp(&other.key))
+            .then_with(|| by_date(order, &items[self.index], &items[other.index]))
     }
 }
 
@@ -451,5 +505,44 @@ mod tests {
             WEEK,
         );
         assert!(sel.series.is_empty());
+    }
+
+    #[test]
+    fn the_order_of_the_copied_dates_and_keys_is_that_of_the_items() {
+        // Many on one day, keys that agree in their first sixteen bytes or are shorter.
+        let long = "0123456789abcdef";
+        let keys = [
+            "b",
+            "a",
+            "ab",
+            "a0",
+            "",
+            "ff",
+            "0",
+            "00",
+            "zz",
+            "Z",
+            &format!("{long}2"),
+            &format!("{long}10"),
+            &format!("{long}1"),
+            long,
+            "0123456789abcde",
+        ];
+        let items: Vec<Item> = keys
+            .iter()
+            .enumerate()
+            .map(|(n, k)| item(k, "T", [3, 4, 3][n % 3]))
+            .collect();
+        for order in ["oldest-first", "newest-first"] {
+            let c = cfg(&format!("[roundup]\norder = \"{order}\"\n"));
+            let mut expected = items.clone();
+            expected.sort_by(|a, b| by_date(c.roundup.order, a, b));
+            let got = arrange(&c, items.clone(), WindowStart::Given(day(1)));
+            assert_eq!(keys_of(&got.items), keys_of(&expected), "{order}");
+        }
+    }
+
+    fn keys_of(items: &[Item]) -> Vec<String> {
+        items.iter().map(|i| i.key.clone()).collect()
     }
 }

@@ -725,6 +725,11 @@ mod tests {
         let read = store.unseen_items().unwrap();
         assert_eq!(read.len(), n);
         assert!(read.iter().zip(&items).all(|(r, i)| r.key == i.key));
+        // A test applied as they are read keeps its items, in the same order.
+        let odd = |i: &Item| i.link.ends_with(['1', '3', '5', '7', '9']);
+        let kept: Vec<&String> = items.iter().filter(|i| odd(i)).map(|i| &i.key).collect();
+        let read = store.unseen_items_where(odd).unwrap();
+        assert_eq!(read.iter().map(|i| &i.key).collect::<Vec<_>>(), kept);
         store.inbox.insert(b"8a60", &b"{not json"[..]).unwrap();
         match store.unseen_items() {
             Err(StoreError::Corrupt { tree, .. }) => assert_eq!(tree, "inbox"),
