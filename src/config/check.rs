@@ -15,7 +15,7 @@ use super::value::{lexical, parse_size};
 use super::{defaults, ConfigError};
 use super::{
     Config, Filters, HttpConfig, Order, ReviewConfig, RoundupConfig, ScheduleConfig, Series,
-    ServeConfig, Source, StoreConfig,
+    ServeConfig, StoreConfig,
 };
 use crate::config::window::Window;
 use field::text_or;
@@ -57,10 +57,12 @@ impl<'a> Checker<'a> {
         let shortener = self.shortener(raw.shortener)?;
         let series = self.series(raw.series)?;
         let filters = self.filters(raw.filters.parts(), "filters.")?;
-        let mut sources: Vec<Source> = Vec::new();
+        let mut checked = source::Checked::default();
         for s in raw.source {
-            sources.push(self.source(s, &sources)?);
+            let source = self.source(s, &checked)?;
+            checked.push(source);
         }
+        let sources = checked.sources;
         Ok(Config {
             path: self.path.to_owned(),
             roundup,

@@ -1,6 +1,7 @@
 //! One `[[source]]`: its name, its feed URL (each feed listed once), its kind with the CSS
 //! selectors of an HTML source, its author and filters -> `Source`.
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use toml::Spanned;
@@ -17,9 +18,33 @@ fn key(name: &str, k: &str) -> String {
     format!("source[{name}].{k}")
 }
 
+/// The sources checked so far, in the file's order, found by URL: a file of a thousand
+/// sources is not half a million comparisons of one URL with another.
+#[derive(Default)]
+pub(super) struct Checked {
+    pub sources: Vec<Source>,
+    by_url: HashMap<Url, Vec<usize>>,
+}
+
+impl Checked {
+    pub fn push(&mut self, source: Source) {
+        self.by_url
+            .entry(source.url.clone())
+            .or_default()
+            .push(self.sources.len());
+        self.sources.push(source);
+    }
+
+    /// The sources checked so far with the feed URL `url`, first first.
+    fn with_url<'a>(&'a self, url: &Url) -> impl Iterator<Item = &'a Source> + 'a {
+        let at = self.by_url.get(url).map_or(&[][..], Vec::as_slice);
+        at.iter().map(|&i| &self.sources[i])
+    }
+}
+
 impl Checker<'_> {
     /// `earlier`: the sources above this one in the file.
-    pub(super) fn source(&self, s: RawSource, earlier: &[Source]) -> Result<Source, ConfigError> {
+    pub(super) fn source(&self, s: RawSource, earlier: &Checked) -> Result<Source, ConfigError> {
         let name = s.name.get_ref().trim().to_owned();
         if name.is_empty() {
             return self.err(s.name.span(), "source.name", "must not be empty");
@@ -41,13 +66,10 @@ impl Checker<'_> {
 
     /// Two sources may share a display name (it is a credit), not a feed: the URL is what
     /// tells sources apart.
-    fn feed_url(&self, s: &RawSource, earlier: &[Source]) -> Result<Url, ConfigError> {
+    fn feed_url(&self, s: &RawSource, earlier: &Checked) -> Result<Url, ConfigError> {
         let span = s.url.span();
         match source_url(s.url.get_ref().trim(), &self.base) {
-            Ok(u) => match earlier
-                .iter()
-                .find(|e| e.url == u && same_item_selector(e, s))
-            {
+            Ok(u) => match earlier.with_url(&u).find(|e| same_item_selector(e, s)) {
                 Some(first) => self.err(
                     span,
                     "source.url",
