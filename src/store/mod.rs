@@ -26,6 +26,7 @@ mod drafts;
 mod filter;
 mod items;
 mod meta;
+mod reading;
 mod record;
 mod sources;
 
