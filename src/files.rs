@@ -16,6 +16,21 @@ pub enum Access {
 /// Writes `bytes` to a temporary file beside `path` (creating the folder), syncs it, then
 /// renames it over `path` and syncs the folder. On an error the temporary file is removed.
 pub fn write_atomically(path: &Path, bytes: &[u8], access: Access) -> std::io::Result<()> {
+    prepare(path, bytes, access)?.put()
+}
+
+/// A file written and synced beside its place, not yet in it: `put` puts it there, and
+/// dropping it instead removes it.
+#[derive(Debug)]
+pub struct Prepared {
+    tmp: tempfile::NamedTempFile,
+    path: PathBuf,
+    dir: PathBuf,
+}
+
+/// `write_atomically`'s first step: `bytes` in a temporary file beside `path` (the folder
+/// created), synced; `path` itself untouched.
+pub fn prepare(path: &Path, bytes: &[u8], access: Access) -> std::io::Result<Prepared> {
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
         _ => PathBuf::from("."),
@@ -40,12 +55,23 @@ pub fn write_atomically(path: &Path, bytes: &[u8], access: Access) -> std::io::R
     let mut tmp = builder.tempfile_in(&dir)?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    // Make the rename itself durable; not every platform can open a folder.
-    if let Ok(d) = std::fs::File::open(&dir) {
-        let _ = d.sync_all();
+    Ok(Prepared {
+        tmp,
+        path: path.to_owned(),
+        dir,
+    })
+}
+
+impl Prepared {
+    /// Renames the file over its place, then syncs the folder so that the rename lasts.
+    pub fn put(self) -> std::io::Result<()> {
+        self.tmp.persist(&self.path).map_err(|e| e.error)?;
+        // Not every platform can open a folder.
+        if let Ok(d) = std::fs::File::open(&self.dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// For the crash tests (`tests/crash.rs`): a process whose `ROUNDUP_CRASH_POINT` names `point`

@@ -473,15 +473,24 @@ fn write_advice(e: &std::io::Error) -> String {
     }
 }
 
-/// Writes the draft through `files::write_atomically`: a reader sees the old file or the new
-/// one, never half of one.
-pub fn write_atomically(path: &Path, text: &str) -> Result<(), DraftError> {
-    crate::files::write_atomically(path, text.as_bytes(), crate::files::Access::Shared).map_err(
-        |source| DraftError::Write {
-            path: path.to_owned(),
-            source,
-        },
-    )
+/// The draft `text` written and synced beside `path` (`files::prepare`), for `put` to put in
+/// its place once the draft's record is stored: a reader sees the old file or the new one,
+/// never half of one.
+pub fn prepare(path: &Path, text: &str) -> Result<crate::files::Prepared, DraftError> {
+    crate::files::prepare(path, text.as_bytes(), crate::files::Access::Shared)
+        .map_err(unwritten(path))
+}
+
+/// Puts a `prepare`d draft in its place, `path`.
+pub fn put(path: &Path, prepared: crate::files::Prepared) -> Result<(), DraftError> {
+    prepared.put().map_err(unwritten(path))
+}
+
+fn unwritten(path: &Path) -> impl FnOnce(std::io::Error) -> DraftError + '_ {
+    move |source| DraftError::Write {
+        path: path.to_owned(),
+        source,
+    }
 }
 
 #[cfg(test)]
@@ -503,7 +512,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let blocker = dir.path().join("file");
         std::fs::write(&blocker, "x").unwrap();
-        let err = write_atomically(&blocker.join("draft.md"), "x").unwrap_err();
+        let err = prepare(&blocker.join("draft.md"), "x").unwrap_err();
         assert!(err.to_string().contains("draft.md"), "{err}");
     }
 }
