@@ -22,7 +22,7 @@ use crate::store::{Store, StoreError};
 
 pub use record::{DraftRecord, DraftedItem};
 use select::SeriesPick;
-pub use select::{select, LastPublished, Selection, WindowStart};
+pub use select::{LastPublished, Selection, WindowStart};
 use target::{Action, Known, Plan};
 
 /// Shortener failures in a row after which a draft stops asking it.

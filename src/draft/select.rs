@@ -134,25 +134,10 @@ impl Selection {
     }
 }
 
-/// Picks the unseen items inside the window, leaves out the community's own roundups, orders
-/// by date (ties by key, so two drafts agree) and gathers series.
-pub fn select(
-    cfg: &Config,
-    items: Vec<Item>,
-    since: WindowStart,
-    late: chrono::Duration,
-) -> Selection {
-    let wanted = wanted(cfg, since, late);
-    arrange(
-        cfg,
-        items.into_iter().filter(|i| wanted(i)).collect(),
-        since,
-    )
-}
-
 /// Whether an item belongs in a draft whose window starts at `since`: unseen, an http(s) link,
 /// inside the window, not one of the community's own roundups. A test of one item at a time,
-/// for the store to apply as it reads them, on every core (`Store::unseen_items_where`).
+/// for the store to apply as it reads them, on every core (`Store::unseen_items_where`); then
+/// `arrange` orders by date (ties by key, so two drafts agree) and gathers series.
 pub fn wanted(
     cfg: &Config,
     since: WindowStart,
@@ -247,12 +232,7 @@ impl SortKey {
 
     /// `by_date` of the items `self` and `other` stand for in `items`.
     fn cmp(&self, other: &SortKey, order: Order, items: &[Item]) -> Ordering {
-        let dates = self.published.cmp(&other.published);
-        let dates = match order {
-            Order::OldestFirst => dates,
-            Order::NewestFirst => dates.reverse(),
-        };
-        dates
+        by_dates(order, &self.published, &other.published)
             .then_with(|| self.key.cmp(&other.key))
             .then_with(|| by_date(order, &items[self.index], &items[other.index]))
     }
@@ -296,12 +276,15 @@ fn is_web_link(link: &str) -> bool {
 }
 
 fn by_date(order: Order, a: &Item, b: &Item) -> Ordering {
-    let dates = a.published.cmp(&b.published);
-    let dates = match order {
-        Order::OldestFirst => dates,
-        Order::NewestFirst => dates.reverse(),
-    };
-    dates.then_with(|| a.key.cmp(&b.key))
+    by_dates(order, &a.published, &b.published).then_with(|| a.key.cmp(&b.key))
+}
+
+/// Two dates in the configured order.
+fn by_dates(order: Order, a: &DateTime<Utc>, b: &DateTime<Utc>) -> Ordering {
+    match order {
+        Order::OldestFirst => a.cmp(b),
+        Order::NewestFirst => b.cmp(a),
+    }
 }
 
 /// Quotes and punctuation around a series prefix ("What did you do in Mitaka: Ivan",
@@ -343,6 +326,21 @@ pub fn series_label(series: &Series, title: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `wanted` and `arrange`, as a draft applies them to the items it reads.
+    fn select(
+        cfg: &Config,
+        items: Vec<Item>,
+        since: WindowStart,
+        late: chrono::Duration,
+    ) -> Selection {
+        let wanted = wanted(cfg, since, late);
+        arrange(
+            cfg,
+            items.into_iter().filter(|i| wanted(i)).collect(),
+            since,
+        )
+    }
     use chrono::TimeZone;
     use std::path::Path;
 

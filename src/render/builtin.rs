@@ -77,7 +77,7 @@ fn posts_into(items: &mut [ItemView], read_more: &str, out: &mut String, threads
     let rest: Vec<Mutex<&mut [ItemView]>> = rest.chunks_mut(per).map(Mutex::new).collect();
     let written = |chunk: &Mutex<&mut [ItemView]>| {
         let mut chunk = chunk.lock().unwrap_or_else(|p| p.into_inner());
-        let mut text = String::with_capacity(chunk.iter().map(|i| post_len(i, read_more)).sum());
+        let mut text = String::with_capacity(chunk.iter().map(|i| i.text_len(read_more)).sum());
         posts(&mut chunk, read_more, &mut text);
         text
     };
@@ -103,16 +103,6 @@ fn posts_into(items: &mut [ItemView], read_more: &str, out: &mut String, threads
     for text in texts {
         out.push_str(&text);
     }
-}
-
-/// About how long a post is written out.
-fn post_len(item: &ItemView, read_more: &str) -> usize {
-    item.title.len()
-        + item.author.len()
-        + item.summary.len()
-        + 2 * item.link.len()
-        + read_more.len()
-        + 64
 }
 
 /// `items`, finished, written out after `o`.

@@ -117,6 +117,16 @@ impl ItemView {
         self.author = collapsed(std::mem::take(&mut self.author));
         self.summary = collapsed(std::mem::take(&mut self.summary));
     }
+
+    /// About how long the post is written out, `read_more` before its link.
+    fn text_len(&self, read_more: &str) -> usize {
+        self.title.len()
+            + self.author.len()
+            + self.summary.len()
+            + 2 * self.link.len()
+            + read_more.len()
+            + 64
+    }
 }
 
 /// The post's title with `{date}` replaced by the draft's date.
@@ -359,18 +369,14 @@ impl DraftView {
 
     /// The bytes of text the view holds, about what it renders to.
     fn text_len(&self) -> usize {
-        let items: usize = self
-            .items
-            .iter()
-            .map(|i| i.title.len() + i.author.len() + i.summary.len() + 2 * i.link.len() + 64)
-            .sum();
+        let items: usize = self.items.iter().map(|i| i.text_len(&self.read_more)).sum();
         let series: usize = self
             .series
             .iter()
             .flat_map(|s| &s.entries)
             .map(|e| e.title.len() + e.link.len() + 8)
             .sum();
-        items + series + self.items.len() * self.read_more.len()
+        items + series
     }
 }
 

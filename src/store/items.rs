@@ -121,8 +121,7 @@ impl Store {
             debug_assert!(known.is_empty() || known.len() == group.len());
             for (i, incoming) in group.iter().enumerate() {
                 let link = match known.get(i) {
-                    Some(Some(c)) => LinkKey::Alike(c.clone()),
-                    Some(None) => LinkKey::Exact(incoming.link.clone()),
+                    Some(alike) => LinkKey::known(&incoming.link, alike.clone()),
                     None => LinkKey::of(&incoming.link),
                 };
                 let Some(old) = self.lookup(
@@ -452,7 +451,12 @@ pub(super) enum LinkKey {
 
 impl LinkKey {
     pub(super) fn of(link: &str) -> LinkKey {
-        match comparable(link) {
+        LinkKey::known(link, comparable(link))
+    }
+
+    /// The key of `link`, its comparable form `alike` already worked out.
+    fn known(link: &str, alike: Option<String>) -> LinkKey {
+        match alike {
             Some(c) => LinkKey::Alike(c),
             None => LinkKey::Exact(link.to_owned()),
         }
